@@ -1,0 +1,43 @@
+export { ContextError, corruptData, invalidInput, isContextError, overLimit, type ContextErrorInput, type ContextErrorKind } from './errors.js';
+export { emptyContext, hasUserData, type Context, type ContextFile, type UserDataPart } from './model.js';
+export { CLOUD_INIT_PART_SUBTYPES, isKnownPartType, normalizePartType, type PartTypeOptions } from './content-types.js';
+export { expandPath, splitPairs, type ExpandEnv, type Pair, type SplitPairsOptions } from './pairs.js';
+export { contextFromPairs, type BuiltContext, type PairInput } from './context-from-pairs.js';
+export {
+  PUBLIC_KEY_TYPES,
+  dedupeKeys,
+  formatAuthorizedKeys,
+  formatPublicKey,
+  parsePublicKeyFile,
+  parsePublicKeyLine,
+  type PublicKey,
+} from './ssh-keys.js';
+export {
+  MAX_MULTIPART_DEPTH,
+  MAX_MULTIPART_PARTS,
+  buildMultipart,
+  isMimeUserData,
+  parseMultipart,
+  type BuildMultipartOptions,
+} from './multipart.js';
+export {
+  DEFAULT_MAX_USER_DATA_BYTES,
+  buildUserData,
+  compressUserData,
+  decompressUserData,
+  parseUserData,
+  type CompressOptions,
+  type DecompressOptions,
+  type ParsedUserData,
+} from './user-data.js';
+export { DEFAULT_MAX_DECODED_BYTES, decodeBase64, encodeBase64, gunzipCapped, gzipDeterministic, isGzip } from './encoding.js';
+export { formatKeyValue, parseKeyValues, type KeyValueEntry } from './key-values.js';
+export {
+  AUTHORIZED_KEYS,
+  CONTEXT_METHOD,
+  USER_DATA,
+  decodeCloudInitKeyValues,
+  encodeCloudInitKeyValues,
+  type DecodeCloudInitOptions,
+  type EncodeCloudInitOptions,
+} from './cloud-init-kv.js';

@@ -1,0 +1,60 @@
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+
+export const REPO = fileURLToPath(new URL('..', import.meta.url));
+export const FIXTURES = join(REPO, 'fixtures');
+export const CLOUD_INIT_PYTHONPATH = join(REPO, '.cache/cloud-init/usr/lib/python3/dist-packages');
+/** Debian's interpreter: cloud-init's dependencies are Debian packages. */
+export const DEBIAN_PYTHON = '/usr/bin/python3';
+
+/** A temporary folder removed after the test file. */
+export function tempDir(prefix = 'stratus-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Runs one of our built commands (`npm run build` first) the way a user does. */
+export function runCli(
+  command: 'stratus-prepare-context' | 'stratus-context',
+  args: string[],
+  options: { cwd?: string; input?: string | Uint8Array; env?: NodeJS.ProcessEnv } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [join(REPO, 'packages/cli/bin', `${command}.js`), ...args], {
+    cwd: options.cwd ?? REPO,
+    input: options.input,
+    env: options.env ?? process.env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+}
+
+export interface CloudInitPart {
+  content_type: string;
+  filename: string | null;
+  payload: Buffer;
+}
+
+/**
+ * What Debian's real cloud-init makes of user data: its UserDataProcessor,
+ * parts walked as its handlers walk them. Needs `scripts/test-deps.sh`.
+ */
+export function cloudInitParts(userDataFile: string): CloudInitPart[] {
+  let out: string;
+  try {
+    out = execFileSync(DEBIAN_PYTHON, [join(REPO, 'test/interop/cloud_init_probe.py'), 'userdata', userDataFile], {
+      env: { ...process.env, PYTHONPATH: CLOUD_INIT_PYTHONPATH },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    const err = e as { stderr?: string };
+    throw new Error(`cloud-init probe failed (run scripts/test-deps.sh to install cloud-init): ${err.stderr ?? String(e)}`);
+  }
+  const parsed = JSON.parse(out) as { parts: { content_type: string; filename: string | null; payload_b64: string }[] };
+  return parsed.parts.map((p) => ({ content_type: p.content_type, filename: p.filename, payload: Buffer.from(p.payload_b64, 'base64') }));
+}
