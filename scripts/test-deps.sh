@@ -4,7 +4,8 @@
 #
 #   - genisoimage (genisoimage, isoinfo), xorriso, p7zip-full (7z)
 #   - Debian's /usr/bin/python3 with cloud-init's Python deps that the
-#     user-data interop probe imports (python3-yaml, python3-requests)
+#     interop probe imports (yaml, requests, configobj, jinja2, jsonschema,
+#     jsonpatch, netifaces: the modules cloud-init's datasources load)
 #   - Debian's cloud-init package, NOT installed but unpacked with dpkg-deb -x
 #     into $REPO/.cache/cloud-init (tests use
 #     $REPO/.cache/cloud-init/usr/lib/python3/dist-packages as PYTHONPATH)
@@ -20,6 +21,8 @@ CI_DIST="$CI_DIR/usr/lib/python3/dist-packages"
 CI_STAMP="$CI_DIR/.deb-version" # written last, after a complete extraction
 PY=/usr/bin/python3
 LOG="$CACHE/test-deps.log"
+# Python modules (module:Debian package) that cloud-init's datasources import.
+PY_MODULES="yaml:python3-yaml requests:python3-requests configobj:python3-configobj jinja2:python3-jinja2 jsonschema:python3-jsonschema jsonpatch:python3-jsonpatch netifaces:python3-netifaces"
 
 say() { echo "test-deps: $*" >&2; }
 
@@ -40,8 +43,8 @@ check_all() {
   done
   [[ -f "$CI_STAMP" && -f "$CI_DIST/cloudinit/user_data.py" ]] || need_cloud_init=1
   if [[ ! -x "$PY" ]]; then
-    add_pkg "$PY" python3; add_pkg "python module yaml" python3-yaml
-    add_pkg "python module requests" python3-requests
+    add_pkg "$PY" python3
+    for m in $PY_MODULES; do add_pkg "python module ${m%%:*}" "${m#*:}"; done
     return
   fi
   # One interpreter start: report missing modules; once they are all there and
@@ -50,18 +53,18 @@ check_all() {
   out="$(PYTHONPATH="$CI_DIST" "$PY" -c '
 import importlib, sys
 miss = []
-for mod, pkg in (("yaml", "python3-yaml"), ("requests", "python3-requests")):
+for mod, pkg in (m.split(":") for m in sys.argv[2].split()):
     try:
         importlib.import_module(mod)
     except Exception:
         miss.append(mod + ":" + pkg)
 if not miss and sys.argv[1] == "0":
     try:
-        import cloudinit.user_data, cloudinit.helpers
+        import cloudinit.user_data, cloudinit.helpers, cloudinit.distros, cloudinit.sources.DataSourceNoCloud, cloudinit.sources.DataSourceOpenNebula, cloudinit.sources.DataSourceConfigDrive
     except Exception as e:
         miss.append("cloud-init:%s: %s" % (type(e).__name__, e))
 print("\n".join(miss))
-' "$need_cloud_init" 2>&1)" || true
+' "$need_cloud_init" "$PY_MODULES" 2>&1)" || true
   local line
   while IFS= read -r line; do
     case "$line" in

@@ -33,6 +33,37 @@ export function runCli(
   });
 }
 
+/** Runs test/interop/cloud_init_probe.py with Debian's python and the unpacked cloud-init. */
+function probe(args: string[]): unknown {
+  let out: string;
+  try {
+    out = execFileSync(DEBIAN_PYTHON, [join(REPO, 'test/interop/cloud_init_probe.py'), ...args], {
+      env: { ...process.env, PYTHONPATH: CLOUD_INIT_PYTHONPATH },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    const err = e as { stderr?: string };
+    throw new Error(`cloud-init probe failed (run scripts/test-deps.sh to install cloud-init): ${err.stderr ?? String(e)}`);
+  }
+  return JSON.parse(out);
+}
+
+export interface CloudInitDatasource {
+  found: boolean;
+  instance_id: string;
+  hostname: string;
+  public_keys: string[];
+  userdata: Buffer | null;
+  metadata: Record<string, string>;
+}
+
+/** What cloud-init's own datasource class (NoCloud, OpenNebula, ConfigDrive) reads from a seed directory. */
+export function cloudInitDatasource(kind: 'nocloud' | 'opennebula' | 'configdrive', dir: string): CloudInitDatasource {
+  const r = probe(['datasource', kind, dir]) as Omit<CloudInitDatasource, 'userdata'> & { userdata_b64: string | null };
+  return { ...r, userdata: r.userdata_b64 === null ? null : Buffer.from(r.userdata_b64, 'base64') };
+}
+
 export interface CloudInitPart {
   content_type: string;
   filename: string | null;
@@ -44,17 +75,6 @@ export interface CloudInitPart {
  * parts walked as its handlers walk them. Needs `scripts/test-deps.sh`.
  */
 export function cloudInitParts(userDataFile: string): CloudInitPart[] {
-  let out: string;
-  try {
-    out = execFileSync(DEBIAN_PYTHON, [join(REPO, 'test/interop/cloud_init_probe.py'), 'userdata', userDataFile], {
-      env: { ...process.env, PYTHONPATH: CLOUD_INIT_PYTHONPATH },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (e) {
-    const err = e as { stderr?: string };
-    throw new Error(`cloud-init probe failed (run scripts/test-deps.sh to install cloud-init): ${err.stderr ?? String(e)}`);
-  }
-  const parsed = JSON.parse(out) as { parts: { content_type: string; filename: string | null; payload_b64: string }[] };
+  const parsed = probe(['userdata', userDataFile]) as { parts: { content_type: string; filename: string | null; payload_b64: string }[] };
   return parsed.parts.map((p) => ({ content_type: p.content_type, filename: p.filename, payload: Buffer.from(p.payload_b64, 'base64') }));
 }

@@ -3,6 +3,8 @@
   PYTHONPATH=$REPO/.cache/cloud-init/usr/lib/python3/dist-packages \\
     /usr/bin/python3 test/interop/cloud_init_probe.py userdata FILE
   -> {"parts": [{"content_type", "filename", "payload_b64"}, ...]}
+  ... datasource nocloud|opennebula|configdrive DIR
+  -> {"found", "instance_id", "hostname", "public_keys", "userdata_b64", "metadata"}
   (subcommand `version` -> {"version": "22.4.2", "module": PATH})
 
 FILE: raw user data, plain/multipart/gzipped (cloud-init gunzips it).
@@ -49,6 +51,36 @@ def userdata(path):
     return {"parts": parts}
 
 
+def datasource(kind, seed):
+    """cloud-init's own datasource class reading SEED as its seed directory."""
+    import copy
+    from cloudinit import distros, helpers, settings
+    from cloudinit.sources import DataSourceConfigDrive, DataSourceNoCloud, DataSourceOpenNebula
+
+    classes = {"nocloud": (DataSourceNoCloud.DataSourceNoCloud, "nocloud"),
+               "opennebula": (DataSourceOpenNebula.DataSourceOpenNebula, "opennebula"),
+               "configdrive": (DataSourceConfigDrive.DataSourceConfigDrive, "config_drive")}
+    cls, seed_name = classes[kind]
+    with tempfile.TemporaryDirectory(prefix="ci-probe-") as tmp:
+        os.makedirs(os.path.join(tmp, "cloud", "seed"))
+        os.symlink(os.path.abspath(seed), os.path.join(tmp, "cloud", "seed", seed_name))
+        paths = helpers.Paths({"cloud_dir": os.path.join(tmp, "cloud"), "run_dir": os.path.join(tmp, "run")})
+        cfg = copy.deepcopy(settings.CFG_BUILTIN)
+        # Read context.sh as this user: the default runs it through `sudo -u nobody`.
+        cfg.setdefault("datasource", {})["OpenNebula"] = {"parseuser": None}
+        distro = distros.fetch("debian")("debian", {}, paths)
+        ds = cls(cfg, distro, paths)
+        found = ds._get_data()
+        raw = ds.get_userdata_raw()
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        meta = {k: v for k, v in (ds.metadata or {}).items() if isinstance(v, str)}
+        return {"found": bool(found), "instance_id": ds.get_instance_id(),
+                "hostname": ds.get_hostname().hostname, "public_keys": ds.get_public_ssh_keys(),
+                "userdata_b64": None if raw is None else base64.b64encode(raw).decode("ascii"),
+                "metadata": meta}
+
+
 def version():
     import cloudinit
     from cloudinit import version as v
@@ -62,10 +94,12 @@ def main(argv):
     try:
         if argv[1:2] == ["userdata"] and len(argv) == 3:
             result = userdata(argv[2])
+        elif argv[1:2] == ["datasource"] and len(argv) == 4:
+            result = datasource(argv[2], argv[3])
         elif argv[1:] == ["version"]:
             result = version()
         else:
-            sys.stderr.write("usage: %s userdata FILE | version\n" % argv[0])
+            sys.stderr.write("usage: %s userdata FILE | datasource nocloud|opennebula|configdrive DIR | version\n" % argv[0])
             return 2
     except Exception as e:  # report, with what cloud-init logged
         sys.stderr.write("".join(m + "\n" for m in keep.messages))

@@ -41,3 +41,5 @@ export {
   type DecodeCloudInitOptions,
   type EncodeCloudInitOptions,
 } from './cloud-init-kv.js';
+export { MAX_SHELL_FILE_BYTES, encodeShellVariables, parseShellVariables, shellQuote, type ShellVariable } from './shell-vars.js';
+export * from './formats/index.js';
