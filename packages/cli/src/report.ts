@@ -21,10 +21,15 @@ export interface PartReport extends PayloadReport {
 
 export interface ContextReport {
   source: string;
+  /** The format's name (`cloud-init`, `opennebula`, ...). */
   format: string;
+  /** What people call it. */
+  title: string;
+  volumeId?: string;
   keys: string[];
   userData: null | ({ kind: 'multipart'; parts: PartReport[] } & PayloadReport) | ({ kind: 'literal' } & PayloadReport);
   variables: Record<string, string>;
+  files: { name: string; size: number }[];
   hostname?: string;
   instanceId?: string;
 }
@@ -48,12 +53,21 @@ function part(p: UserDataPart): PartReport {
   return { type: p.type, filename: p.filename, ...payload(p.content) };
 }
 
-export function describeContext(ctx: Context, source: string, format: string): ContextReport {
+export function describeContext(ctx: Context, source: { name: string; format: string; title: string; volumeId?: string }): ContextReport {
   const raw = buildUserData(ctx);
   let userData: ContextReport['userData'] = null;
   if (ctx.userData !== undefined) userData = { kind: 'literal', ...payload(ctx.userData) };
   else if (raw !== undefined) userData = { kind: 'multipart', size: raw.length, parts: ctx.parts.map(part) };
-  const report: ContextReport = { source, format, keys: ctx.keys, userData, variables: ctx.variables };
+  const report: ContextReport = {
+    source: source.name,
+    format: source.format,
+    title: source.title,
+    ...(source.volumeId !== undefined ? { volumeId: source.volumeId } : {}),
+    keys: ctx.keys,
+    userData,
+    variables: ctx.variables,
+    files: ctx.files.map((f) => ({ name: f.name, size: f.content.length })),
+  };
   if (ctx.hostname !== undefined) report.hostname = ctx.hostname;
   if (ctx.instanceId !== undefined) report.instanceId = ctx.instanceId;
   return report;
@@ -77,7 +91,7 @@ function plural(n: number, word: string): string {
 }
 
 export function renderReport(r: ContextReport): string {
-  const out: string[] = [`${r.source}: ${r.format}`];
+  const out: string[] = [`${r.source}: ${r.title}${r.volumeId !== undefined ? ` (volume id ${JSON.stringify(r.volumeId)})` : ''}`];
   if (r.instanceId !== undefined) out.push(`instance id: ${r.instanceId}`);
   if (r.hostname !== undefined) out.push(`hostname: ${r.hostname}`);
   out.push(`keys: ${r.keys.length === 0 ? 'none' : r.keys.length}`);
@@ -97,5 +111,9 @@ export function renderReport(r: ContextReport): string {
   const names = Object.keys(r.variables).sort();
   out.push(`variables: ${names.length === 0 ? 'none' : names.length}`);
   for (const n of names) out.push(`  ${n}=${JSON.stringify(r.variables[n])}`);
+  if (r.files.length > 0) {
+    out.push(`files: ${r.files.length}`);
+    for (const f of r.files) out.push(`  ${f.name}, ${plural(f.size, 'byte')}`);
+  }
   return `${out.join('\n')}\n`;
 }

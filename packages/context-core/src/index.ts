@@ -43,3 +43,30 @@ export {
 } from './cloud-init-kv.js';
 export { MAX_SHELL_FILE_BYTES, encodeShellVariables, parseShellVariables, shellQuote, type ShellVariable } from './shell-vars.js';
 export * from './formats/index.js';
+export {
+  BLOCK_SIZE,
+  DEFAULT_READ_LIMITS,
+  DEFAULT_TIMESTAMP,
+  IsoImage,
+  bufferSource,
+  encodeIso,
+  isoDirectory,
+  isoFile,
+  isoTreeFromPaths,
+  openIso,
+  planIso,
+  writeIso,
+  writeIsoToBuffer,
+  type IsoContent,
+  type IsoContentSource,
+  type IsoDirectoryEntry,
+  type IsoEntry,
+  type IsoEntryInput,
+  type IsoFileEntry,
+  type IsoPlan,
+  type IsoRandomAccess,
+  type IsoReadLimits,
+  type IsoReadOptions,
+  type IsoSymlinkEntry,
+  type IsoWriteOptions,
+} from './iso9660/index.js';

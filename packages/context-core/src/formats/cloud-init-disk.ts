@@ -1,7 +1,7 @@
 import { decodeCloudInitKeyValues, encodeCloudInitKeyValues, type EncodeCloudInitOptions } from '../cloud-init-kv.js';
 import { corruptData } from '../errors.js';
 import type { Context, ContextFile } from '../model.js';
-import { checkExtraFiles, extraFiles, type ContextFiles, type DecodeOptions } from './shared.js';
+import { checkExtraFiles, fileLabel, extraFiles, type ContextFiles, type DecodeOptions } from './shared.js';
 
 /** The cloud-init key-value context on a disk: `cloud-init.txt`, volume id `_STRATUSLAB`. */
 export const CLOUD_INIT_VOLUME_ID = '_STRATUSLAB';
@@ -14,7 +14,7 @@ export function encodeCloudInitDisk(ctx: Context, options: EncodeCloudInitOption
 }
 
 export function decodeCloudInitDisk(files: ContextFiles, options: DecodeOptions = {}): Context {
-  const file = options.source !== undefined ? `${options.source}/${CLOUD_INIT_TXT}` : CLOUD_INIT_TXT;
+  const file = fileLabel(CLOUD_INIT_TXT, options);
   const bytes = files.get(CLOUD_INIT_TXT);
   if (bytes === undefined) throw corruptData('not-cloud-init', `no ${CLOUD_INIT_TXT} in ${options.source ?? 'the context'}`, { file });
   const ctx = decodeCloudInitKeyValues(bytes, { ...options, file });

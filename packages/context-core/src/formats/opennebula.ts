@@ -1,7 +1,7 @@
 import { corruptData } from '../errors.js';
 import { emptyContext, type Context, type ContextFile } from '../model.js';
 import { encodeShellVariables, parseShellVariables } from '../shell-vars.js';
-import { checkExtraFiles, extraFiles, keysFromText, textOf, userDataBase64, userDataFromBase64, setUserData, type ContextFiles, type DecodeOptions } from './shared.js';
+import { checkExtraFiles, fileLabel, extraFiles, keysFromText, textOf, userDataBase64, userDataFromBase64, setUserData, type ContextFiles, type DecodeOptions } from './shared.js';
 
 /**
  * OpenNebula's context disk (formats.md section 3): `context.sh` with
@@ -81,7 +81,7 @@ export function readContextSh(bytes: Uint8Array, file: string): Map<string, stri
 }
 
 export function decodeOpenNebula(files: ContextFiles, options: DecodeOptions = {}): Context {
-  const file = options.source !== undefined ? `${options.source}/${CONTEXT_SH}` : CONTEXT_SH;
+  const file = fileLabel(CONTEXT_SH, options);
   const contextSh = files.get(CONTEXT_SH);
   if (contextSh === undefined) throw corruptData('not-opennebula', `no ${CONTEXT_SH} in ${options.source ?? 'the context'}`, { file });
   const ctx = contextFromShellVariables(readContextSh(contextSh, file), options, file);

@@ -11,6 +11,13 @@ export type ContextFiles = ReadonlyMap<string, Uint8Array>;
 export interface DecodeOptions extends DecompressOptions {
   /** Where the files came from, for messages. */
   source?: string;
+  /** For the one-file formats (cloud-init.txt, context.sh) read alone: that file's name, for messages. */
+  file?: string;
+}
+
+/** The name of one of the context's files in messages: `file` for a lone file, else `source/name`. */
+export function fileLabel(name: string, options: DecodeOptions): string {
+  return options.file ?? (options.source !== undefined ? `${options.source}/${name}` : name);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

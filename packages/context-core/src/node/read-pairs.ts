@@ -30,7 +30,6 @@ export function readPairs(args: readonly string[], options: ReadPairsOptions = {
   const home = options.home ?? env['HOME'] ?? homedir();
   const cwd = options.cwd ?? process.cwd();
   const pairs = splitPairs(args, { allowUnknownTypes: options.allowUnknownTypes });
-  if (pairs.length === 0) throw invalidInput('no-pairs', 'no TYPE,FILE pair given');
   const inputs: PairInput[] = pairs.map((pair) => {
     const path = expandPath(pair.path, { env, home }, pair.text);
     try {

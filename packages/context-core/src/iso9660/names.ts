@@ -1,0 +1,189 @@
+/**
+ * Names in the three namespaces, and their order.
+ *
+ *  - ECMA-119 §7.5/§7.6 identifiers: d-characters, interchange level 1
+ *    (8.3 files, 8-character directories) or 2 (30 characters name plus
+ *    extension, 31 for directories). Files end in `;1` and always have a `.`.
+ *    Collisions after mapping are resolved deterministically (below).
+ *  - ECMA-119 §9.3 record order: name part, then extension, each compared as
+ *    if padded with 0x20, then version descending. Not a plain byte compare
+ *    (shared/docs/iso9660.md §3).
+ *  - Joliet (spec pp. 4-5): UCS-2BE, at most 64 characters, without
+ *    `* / : ; ? \` and control characters.
+ */
+import { WRITE_LIMITS } from './format.js';
+
+export type IsoLevel = 1 | 2;
+
+export interface NamedChild {
+  name: string;
+  directory: boolean;
+}
+
+const D_CHAR = /^[A-Z0-9_]$/u;
+
+/** Upper-cases ASCII letters and maps every other non-d-character, one per code point, to `_`. */
+function dChars(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const up = ch >= 'a' && ch <= 'z' ? ch.toUpperCase() : ch;
+    out += D_CHAR.test(up) ? up : '_';
+  }
+  return out;
+}
+
+interface IsoCandidate {
+  base: string;
+  ext: string;
+  directory: boolean;
+  maxBase: number;
+}
+
+function candidate(c: NamedChild, level: IsoLevel): IsoCandidate {
+  if (c.directory) {
+    const max = level === 1 ? 8 : 31;
+    return { base: dChars(c.name).slice(0, max), ext: '', directory: true, maxBase: max };
+  }
+  const dot = c.name.lastIndexOf('.');
+  let base = dChars(dot > 0 ? c.name.slice(0, dot) : c.name);
+  let ext = dot > 0 ? dChars(c.name.slice(dot + 1)) : '';
+  if (level === 1) {
+    base = base.slice(0, 8);
+    ext = ext.slice(0, 3);
+    return { base, ext, directory: false, maxBase: 8 };
+  }
+  if (base.length + ext.length > 30) {
+    // Keep a short extension whole (genisoimage: X…X.JSON, where xorriso cuts to .JSO).
+    ext = ext.slice(0, Math.min(29, Math.max(8, 30 - base.length)));
+    base = base.slice(0, 30 - ext.length);
+  }
+  return { base, ext, directory: false, maxBase: 30 - ext.length };
+}
+
+function identifierOf(c: IsoCandidate): string {
+  return c.directory ? c.base : `${c.base}.${c.ext};1`;
+}
+
+/** The name a reader shows for a plain ISO identifier (and the key our collision check uses). */
+export function plainIsoName(identifier: string): string {
+  return identifier.replace(/;[0-9]*$/u, '').replace(/\.$/u, '');
+}
+
+/**
+ * Assigns unique ISO identifiers to one directory's children (parallel to
+ * `children`). Names are considered in code-unit order of their POSIX names;
+ * the first to claim a mapped name keeps it, later ones replace the end of
+ * the name part with the lowest free number (`USER_DAT`, `USER_DA1`, ...).
+ * Uniqueness is checked on the name as readers show it (`;1` and a trailing
+ * dot removed), so file `A.;1` and directory `A` never coexist.
+ */
+export function assignIsoIdentifiers(children: readonly NamedChild[], level: IsoLevel): string[] {
+  const cands = children.map((c) => candidate(c, level));
+  const order = children.map((_, i) => i).sort((a, b) => compareCodeUnits(children[a]!.name, children[b]!.name));
+  const taken = new Set(cands.map((c) => plainIsoName(identifierOf(c))));
+  const claimed = new Set<string>();
+  const out: string[] = new Array<string>(children.length);
+  for (const i of order) {
+    const c = cands[i]!;
+    let key = plainIsoName(identifierOf(c));
+    if (claimed.has(key)) {
+      for (let n = 1; ; n++) {
+        const suffix = String(n);
+        const base = c.base.slice(0, Math.max(0, c.maxBase - suffix.length)) + suffix;
+        const next = { ...c, base };
+        key = plainIsoName(identifierOf(next));
+        if (!taken.has(key)) {
+          cands[i] = next;
+          break;
+        }
+      }
+      taken.add(key);
+    }
+    claimed.add(key);
+    out[i] = identifierOf(cands[i]!);
+  }
+  return out;
+}
+
+function splitIdentifier(id: string): { name: string; ext: string; version: number } {
+  const semi = id.lastIndexOf(';');
+  const body = semi >= 0 ? id.slice(0, semi) : id;
+  const version = semi >= 0 ? Number(id.slice(semi + 1)) || 0 : 0;
+  const dot = body.indexOf('.');
+  return dot >= 0 ? { name: body.slice(0, dot), ext: body.slice(dot + 1), version } : { name: body, ext: '', version };
+}
+
+function comparePadded(a: string, b: string): number {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = i < a.length ? a.charCodeAt(i) : 0x20;
+    const y = i < b.length ? b.charCodeAt(i) : 0x20;
+    if (x !== y) return x - y;
+  }
+  return 0;
+}
+
+/** ECMA-119 §9.3 order of two identifiers (the `.` and `..` records are placed first by the caller). */
+export function compareIsoIdentifiers(a: string, b: string): number {
+  const x = splitIdentifier(a);
+  const y = splitIdentifier(b);
+  return comparePadded(x.name, y.name) || comparePadded(x.ext, y.ext) || y.version - x.version;
+}
+
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const JOLIET_FORBIDDEN = new Set(['*', '/', ':', ';', '?', '\\']);
+
+/** Cuts `s` to at most `units` UTF-16 code units without splitting a surrogate pair. */
+function cutUnits(s: string, units: number): string {
+  if (s.length <= units) return s;
+  const last = s.charCodeAt(units - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? units - 1 : units);
+}
+
+/** Fits a name into `max` units, keeping its extension (at most 16 units), as xorriso does. */
+function fitJoliet(base: string, ext: string, max: number): string {
+  return ext === '' ? cutUnits(base, max) : `${cutUnits(base, max - ext.length - 1)}.${ext}`;
+}
+
+function jolietCandidate(name: string): { base: string; ext: string } {
+  let mapped = '';
+  for (const ch of name) mapped += ch.charCodeAt(0) < 0x20 || JOLIET_FORBIDDEN.has(ch) ? '_' : ch;
+  const dot = mapped.lastIndexOf('.');
+  // An "extension" longer than 16 units is part of the name, so shortening keeps its start.
+  if (dot <= 0 || mapped.length - dot - 1 > 16) return { base: mapped, ext: '' };
+  return { base: mapped.slice(0, dot), ext: mapped.slice(dot + 1) };
+}
+
+/**
+ * Assigns unique Joliet names to one directory's children. Names longer than
+ * 64 units are shortened keeping their extension; collisions (after mapping or
+ * shortening) get `~1`, `~2`, ... before the extension, in the same
+ * first-claims-it order as the ISO names.
+ */
+export function assignJolietNames(children: readonly NamedChild[]): string[] {
+  const max = WRITE_LIMITS.JOLIET_NAME_UNITS;
+  const cands = children.map((c) => jolietCandidate(c.name));
+  const first = cands.map((c) => fitJoliet(c.base, c.ext, max));
+  const order = children.map((_, i) => i).sort((a, b) => compareCodeUnits(children[a]!.name, children[b]!.name));
+  const taken = new Set(first);
+  const claimed = new Set<string>();
+  const out: string[] = new Array<string>(children.length);
+  for (const i of order) {
+    let name = first[i]!;
+    if (claimed.has(name)) {
+      const c = cands[i]!;
+      for (let n = 1; ; n++) {
+        const base = `${cutUnits(c.base, max - 12 - (c.ext ? c.ext.length + 1 : 0))}~${n}`;
+        name = fitJoliet(base, c.ext, max);
+        if (!taken.has(name)) break;
+      }
+      taken.add(name);
+    }
+    claimed.add(name);
+    out[i] = name;
+  }
+  return out;
+}

@@ -1,0 +1,14 @@
+/**
+ * The file-system edge of the ISO code (Node only): streaming file sources,
+ * a host directory as a tree, writing an image to a file, and reading an
+ * image file or block device.
+ */
+export {
+  fileContent,
+  isoReadable,
+  isoTreeFromDirectory,
+  openIsoAccess,
+  withIsoFile,
+  writeIsoToFile,
+  type IsoFileAccess,
+} from './fs.js';

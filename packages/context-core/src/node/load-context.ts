@@ -1,0 +1,111 @@
+import { lstat, readFile } from 'node:fs/promises';
+import { ContextError, corruptData, invalidInput } from '../errors.js';
+import { CLOUD_INIT_TXT, CONTEXT_SH, detectFormat, formatByName, type DecodeOptions, type FormatName } from '../formats/index.js';
+import type { IsoDirectoryEntry } from '../iso9660/index.js';
+import { withIsoFile } from '../iso9660/node.js';
+import type { Context } from '../model.js';
+import { readContextDir } from './context-dir.js';
+
+/** ISO 9660 images carry `CD001` at byte 32769 (block 16, offset 1). */
+const ISO_MAGIC_OFFSET = 32769;
+/** Files read from one disk at most, and bytes: contexts hold a handful of small files. */
+export const MAX_DISK_FILES = 10_000;
+export const MAX_DISK_BYTES = 256 * 1024 * 1024;
+
+export interface LoadedContext {
+  context: Context;
+  format: FormatName;
+  /** What the source was. */
+  kind: 'disk' | 'directory' | 'file';
+  /** The disk's volume id, for a disk. */
+  volumeId?: string;
+}
+
+export interface LoadContextOptions extends DecodeOptions {
+  /** Decode as this format instead of detecting it. */
+  format?: FormatName;
+}
+
+function isIso(head: Uint8Array): boolean {
+  return Buffer.from(head.subarray(ISO_MAGIC_OFFSET, ISO_MAGIC_OFFSET + 5)).toString('latin1') === 'CD001';
+}
+
+/** Every regular file of a disk, by path (symbolic links are not followed). */
+export async function readDiskFiles(path: string): Promise<{ volumeId: string; files: Map<string, Uint8Array> }> {
+  return withIsoFile(path, async (image) => {
+    const files = new Map<string, Uint8Array>();
+    let total = 0;
+    const walk = async (dir: IsoDirectoryEntry) => {
+      for (const entry of dir.children) {
+        if (entry.kind === 'directory') await walk(entry);
+        else if (entry.kind === 'file') {
+          total += entry.size;
+          if (files.size >= MAX_DISK_FILES || total > MAX_DISK_BYTES) {
+            throw corruptData('disk-too-large', `${path} holds more than ${MAX_DISK_FILES} files or ${MAX_DISK_BYTES} bytes: not a context disk`, { file: path });
+          }
+          files.set(entry.path, await image.readFileBytes(entry));
+        }
+      }
+    };
+    await walk(image.root);
+    return { volumeId: image.volumeId, files };
+  });
+}
+
+/** A single context file: `cloud-init.txt` when it has the cloud-init keys, else OpenNebula's `context.sh`. */
+function singleFileFormat(bytes: Uint8Array): FormatName {
+  const head = Buffer.from(bytes.subarray(0, 65536)).toString('latin1');
+  return /^\s*(export\s+)?(CONTEXT_METHOD|CLOUD_INIT_USER_DATA|CLOUD_INIT_AUTHORIZED_KEYS)\s*=/m.test(head) ? 'cloud-init' : 'opennebula';
+}
+
+/**
+ * Reads a context from a disk image or block device (read directly, no
+ * mount), a directory (a mounted disk or seed folder), or a single file
+ * (`cloud-init.txt`, `context.sh`); `-` reads a single file from standard
+ * input. The format is detected unless given.
+ */
+export async function loadContext(path: string, options: LoadContextOptions = {}): Promise<LoadedContext> {
+  const source = path === '-' ? '(stdin)' : path;
+  let stat;
+  try {
+    stat = path === '-' ? undefined : await lstat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw invalidInput('unreadable-file', `cannot read ${path}: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, { file: path }, e);
+  }
+  const decode = (format: FormatName, files: Map<string, Uint8Array>, src: string) => formatByName(format).decode(files, { ...options, source: src });
+
+  if (stat?.isDirectory()) {
+    const files = readContextDir(path);
+    const format = options.format ?? detectFormat(files);
+    if (format === undefined) throw corruptData('unknown-context', `${path} holds no context (no context.sh, meta-data, cloud-init.txt or openstack/latest/meta_data.json)`, { file: path });
+    return { context: decode(format, files, path), format, kind: 'directory' };
+  }
+
+  let head: Uint8Array;
+  try {
+    head = path === '-' ? new Uint8Array(await readStdin()) : stat?.isBlockDevice() ? new Uint8Array(ISO_MAGIC_OFFSET + 5) : new Uint8Array(await readFile(path));
+  } catch (e) {
+    if (e instanceof ContextError) throw e;
+    throw invalidInput('unreadable-file', `cannot read ${source}: ${(e as Error).message}`, { file: path }, e);
+  }
+  if (stat?.isBlockDevice() || isIso(head)) {
+    const { volumeId, files } = await readDiskFiles(path);
+    const format = options.format ?? detectFormat(files, volumeId);
+    if (format === undefined) throw corruptData('unknown-context', `${path} (volume ${JSON.stringify(volumeId)}) holds no context`, { file: path });
+    return { context: decode(format, files, path), format, kind: 'disk', volumeId };
+  }
+  const format = options.format ?? singleFileFormat(head);
+  if (format !== 'cloud-init' && format !== 'opennebula') {
+    throw invalidInput('not-one-file', `${source} is a single file: a ${format} context is a disk or a directory`, { file: path });
+  }
+  const fmt = formatByName(format);
+  const own = format === 'cloud-init' ? CLOUD_INIT_TXT : CONTEXT_SH;
+  return { context: fmt.decode(new Map([[own, head]]), { ...options, file: source }), format, kind: 'file' };
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,58 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { encodeIso, isoTreeFromPaths, openIso } from '../../src/iso9660/index.js';
+import { fingerprint, fixture, hexDiff, pattern, readImageTree } from './helpers.js';
+
+
+const text = (s: string) => fingerprint(new TextEncoder().encode(s));
+
+/** The tree of fixtures/iso9660/README.md, as our reader shows it. */
+const TOOL_FIXTURE_TREE = new Map([
+  ['a very long lower-case name that needs rock ridge to survive.txt', text('long\n')],
+  ['empty', text('')],
+  ['link', '-> nested/big.bin'],
+  ['meta-data', text('instance-id: iid-local01\nlocal-hostname: fixture\n')],
+  ['nested/', ''],
+  ['nested/big.bin', '5000:18e90d07e723e7d095d1d7a5'],
+  ['nested/deeper/', ''],
+  ['nested/deeper/file.txt', text('deep\n')],
+  ['user-data', text('#cloud-config\n')],
+]);
+
+describe('tool-made fixtures', () => {
+  for (const [file, volumeId] of [
+    ['genisoimage-cidata.iso', 'cidata'],
+    ['xorriso-context.iso', 'CONTEXT'],
+  ] as const) {
+    it(`reads ${file}`, async () => {
+      const image = await openIso(readFileSync(fixture(file)), { name: file });
+      expect(image.volumeId).toBe(volumeId);
+      expect(image.namespace).toBe('rock-ridge');
+      expect(await readImageTree(image)).toEqual(TOOL_FIXTURE_TREE);
+      expect(image.find('nested/deeper/file.txt')?.mtime).toBe(1704067200);
+    });
+  }
+});
+
+/** The tree and options of fixtures/iso9660/stratus-cidata.iso. */
+const GOLDEN = {
+  tree: isoTreeFromPaths([
+    { path: 'meta-data', content: 'instance-id: iid-golden\nlocal-hostname: golden\n' },
+    { path: 'user-data', content: '#cloud-config\n' },
+    { path: 'network-config', content: 'version: 2\n' },
+    { path: 'context.sh', content: "HOSTNAME='golden'\n", mode: 0o755 },
+    { path: 'openstack/latest/meta_data.json', content: '{"uuid":"golden"}' },
+    { path: 'openstack/latest/user_data', content: pattern(5000, 9) },
+    { path: 'empty', content: new Uint8Array(0) },
+    { path: 'g'.repeat(200) + '.txt', content: 'long\n' },
+  ]),
+  options: { volumeId: 'cidata', timestamp: 1704067200 },
+};
+
+describe('our golden image', () => {
+  it('is byte-identical to fixtures/iso9660/stratus-cidata.iso', () => {
+    const iso = encodeIso(GOLDEN.tree, GOLDEN.options);
+    if (process.env['UPDATE_ISO_FIXTURES'] === '1') writeFileSync(fixture('stratus-cidata.iso'), iso);
+    expect(hexDiff(iso, readFileSync(fixture('stratus-cidata.iso')))).toBe('');
+  });
+});
