@@ -64,6 +64,16 @@ export function cloudInitDatasource(kind: 'nocloud' | 'opennebula' | 'configdriv
   return { ...r, userdata: r.userdata_b64 === null ? null : Buffer.from(r.userdata_b64, 'base64') };
 }
 
+/** Runs the bundled agent (the one file installed into guests). */
+export function runAgentBundle(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [join(REPO, 'packages/guest-agent/dist/stratus-context-agent.mjs'), ...args], {
+    env: options.env ?? process.env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    timeout: 60_000,
+  });
+}
+
 export interface CloudInitPart {
   content_type: string;
   filename: string | null;

@@ -21,6 +21,11 @@ export function warn(program: string, message: string): void {
  */
 export async function runProgram(program: Command, argv: string[]): Promise<number> {
   const name = program.name();
+  // A reader that stops early (`| head`) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   program.exitOverride();
   program.configureOutput({
     writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `${name}: ${s}` : s),

@@ -14,6 +14,7 @@ import {
   type FormatName,
 } from '@stratus-context/core';
 import { loadContext, readPairs } from '@stratus-context/core/node';
+import { writeAgentBundle } from './agent-bundle.js';
 import { writeOutput, type OutputOptions } from './output.js';
 import { describeContext, renderReport } from './report.js';
 import { parseByteCount, warn } from './run.js';
@@ -172,6 +173,22 @@ Example:
       const { context } = await loadContext(source, { format: opts.from });
       for (const lost of unrepresented(context, opts.to)) warn(NAME, `the ${opts.to} format cannot carry ${lost}: dropped`);
       await writeOutput(opts.to, FORMATS[opts.to].encode(context, encodeOptions(opts)), opts);
+    });
+  program
+    .command('agent-bundle')
+    .description('Write the guest agent as one bundled file plus a systemd unit, a SysV init script and an installer, in a tarball.')
+    .option('-o, --output <file>', "the tarball; '-' for standard output", 'stratus-context-agent.tar.gz')
+    .option('--node <path>', 'the node binary in the guest', '/usr/bin/node')
+    .addHelpText(
+      'after',
+      `
+In the image (or its mounted root):
+  tar xzf stratus-context-agent.tar.gz
+  sh stratus-context-agent/install.sh [ROOT]
+The agent needs only node in the guest; at boot its unit runs before sshd.`,
+    )
+    .action(async (opts: { output: string; node: string }) => {
+      await writeAgentBundle(opts.output, opts.node);
     });
   return program;
 }

@@ -1,6 +1,27 @@
 /**
- * The in-guest agent: finds the context (a disk read directly, a directory),
- * decodes it into the one Context model, and applies it. This release holds
- * the decoding entry point; sources and actions follow.
+ * The in-guest agent: finds the context (a disk read directly, a seed
+ * directory), decodes it into the one Context model, and applies it.
  */
-export { decodeCloudInitKeyValues as decodeKeyValueContext } from '@stratus-context/core';
+export { applyContext, DEFAULT_SCRIPT_TIMEOUT_MS, LOG_DIR, type ApplyOptions, type ApplyReport, type ScriptReport } from './apply.js';
+export { agentProgram, EXIT_APPLIED, EXIT_NOT_APPLIED, EXIT_SCRIPTS_FAILED, EXIT_USAGE, runAgent } from './cli.js';
+export { APPLIED_KEYS, addCloudConfig, emptyCloudConfig, type CloudConfig, type WriteFile } from './cloud-config.js';
+export { GuestRoot } from './guest-root.js';
+export { installAgent } from './install.js';
+export { planContext, safeName, type Frequency, type Plan, type ScriptPlan } from './plan.js';
+export { renderApplyReport } from './render.js';
+export { candidateDevices, findContext, LABEL_ORDER, readVolumeId, SEED_DIRS, type FindOptions, type FoundContext } from './sources.js';
+export { emptyState, loadState, STATE_DIR, STATE_FILE, type AgentState } from './state.js';
+export {
+  AGENT_FILE,
+  INIT_SCRIPT_PATH,
+  INSTALL_DIR,
+  UNIT_PATH,
+  UNIT_WANTS,
+  WRAPPER_PATH,
+  agentBundlePath,
+  installShellScript,
+  systemdUnit,
+  sysvInitScript,
+  wrapperScript,
+} from './units.js';
+export { VERSION } from './version.js';

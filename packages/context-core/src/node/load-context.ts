@@ -1,5 +1,5 @@
-import { lstat, readFile } from 'node:fs/promises';
-import { ContextError, corruptData, invalidInput } from '../errors.js';
+import { open, stat as statPath } from 'node:fs/promises';
+import { ContextError, corruptData, invalidInput, overLimit } from '../errors.js';
 import { CLOUD_INIT_TXT, CONTEXT_SH, detectFormat, formatByName, type DecodeOptions, type FormatName } from '../formats/index.js';
 import type { IsoDirectoryEntry } from '../iso9660/index.js';
 import { withIsoFile } from '../iso9660/node.js';
@@ -8,6 +8,8 @@ import { readContextDir } from './context-dir.js';
 
 /** ISO 9660 images carry `CD001` at byte 32769 (block 16, offset 1). */
 const ISO_MAGIC_OFFSET = 32769;
+/** A single context file is read whole only up to this size: real ones are a few KiB. */
+export const MAX_CONTEXT_FILE_BYTES = 64 * 1024 * 1024;
 /** Files read from one disk at most, and bytes: contexts hold a handful of small files. */
 export const MAX_DISK_FILES = 10_000;
 export const MAX_DISK_BYTES = 256 * 1024 * 1024;
@@ -68,7 +70,7 @@ export async function loadContext(path: string, options: LoadContextOptions = {}
   const source = path === '-' ? '(stdin)' : path;
   let stat;
   try {
-    stat = path === '-' ? undefined : await lstat(path);
+    stat = path === '-' ? undefined : await statPath(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw invalidInput('unreadable-file', `cannot read ${path}: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, { file: path }, e);
@@ -84,7 +86,7 @@ export async function loadContext(path: string, options: LoadContextOptions = {}
 
   let head: Uint8Array;
   try {
-    head = path === '-' ? new Uint8Array(await readStdin()) : stat?.isBlockDevice() ? new Uint8Array(ISO_MAGIC_OFFSET + 5) : new Uint8Array(await readFile(path));
+    head = path === '-' ? new Uint8Array(await readStdin()) : await readHead(path);
   } catch (e) {
     if (e instanceof ContextError) throw e;
     throw invalidInput('unreadable-file', `cannot read ${source}: ${(e as Error).message}`, { file: path }, e);
@@ -102,6 +104,26 @@ export async function loadContext(path: string, options: LoadContextOptions = {}
   const fmt = formatByName(format);
   const own = format === 'cloud-init' ? CLOUD_INIT_TXT : CONTEXT_SH;
   return { context: fmt.decode(new Map([[own, head]]), { ...options, file: source }), format, kind: 'file' };
+}
+
+/**
+ * The start of a file: enough to see the ISO 9660 signature (then the disk
+ * is read block by block), else the whole of a context file, refused over
+ * MAX_CONTEXT_FILE_BYTES.
+ */
+async function readHead(path: string): Promise<Uint8Array> {
+  const h = await open(path, 'r');
+  try {
+    const st = await h.stat();
+    if (st.isBlockDevice()) return new Uint8Array();
+    const probe = Buffer.alloc(ISO_MAGIC_OFFSET + 5);
+    const { bytesRead } = await h.read(probe, 0, probe.length, 0);
+    if (bytesRead === probe.length && isIso(probe)) return new Uint8Array(probe);
+    if (st.size > MAX_CONTEXT_FILE_BYTES) throw overLimit('file-too-large', `${path} is over ${MAX_CONTEXT_FILE_BYTES} bytes and not a disk image: not a context`, { file: path });
+    return new Uint8Array(await h.readFile());
+  } finally {
+    await h.close();
+  }
 }
 
 async function readStdin(): Promise<Buffer> {
