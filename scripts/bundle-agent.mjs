@@ -7,6 +7,16 @@ import { build } from 'esbuild';
 const pkg = new URL('../packages/guest-agent/', import.meta.url);
 const { version } = JSON.parse(readFileSync(new URL('package.json', pkg), 'utf8'));
 
+const lazyShim = new URL('agent-yaml-lazy.cjs', import.meta.url).pathname;
+
+/** Our imports of `yaml` go through a shim that evaluates the library on first use. */
+const lazyYaml = {
+  name: 'lazy-yaml',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, (args) => (args.importer === lazyShim ? undefined : { path: lazyShim }));
+  },
+};
+
 await build({
   entryPoints: [new URL('src/main.ts', pkg).pathname],
   outfile: new URL('dist/stratus-context-agent.mjs', pkg).pathname,
@@ -17,7 +27,8 @@ await build({
   minify: true,
   legalComments: 'none',
   define: { __AGENT_VERSION__: JSON.stringify(version) },
-  // Some dependencies use require(); give the ES module bundle one.
+  // The YAML library require()s Node built-ins: give the ES module bundle a require.
   banner: { js: `#!/usr/bin/env node\nimport { createRequire as __stratusRequire } from 'node:module';\nconst require = __stratusRequire(import.meta.url);` },
+  plugins: [lazyYaml],
   logLevel: 'warning',
 });

@@ -1,4 +1,4 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { nodeZlib } from './builtins.js';
 import { corruptData, overLimit, type ContextErrorInput } from './errors.js';
 
 /**
@@ -12,7 +12,7 @@ export const DEFAULT_MAX_DECODED_BYTES = 32 * 1024 * 1024;
 
 /** gzip with a zero mtime at level 9: the same input gives the same bytes. */
 export function gzipDeterministic(data: Uint8Array): Uint8Array {
-  return new Uint8Array(gzipSync(data, { level: 9 }));
+  return new Uint8Array(nodeZlib().gzipSync(data, { level: 9 }));
 }
 
 export function isGzip(data: Uint8Array): boolean {
@@ -22,7 +22,7 @@ export function isGzip(data: Uint8Array): boolean {
 /** Decompresses gzip data, refusing output over `maxBytes` (gzip bombs). */
 export function gunzipCapped(data: Uint8Array, maxBytes: number, input: ContextErrorInput = {}): Uint8Array {
   try {
-    return new Uint8Array(gunzipSync(data, { maxOutputLength: maxBytes }));
+    return new Uint8Array(nodeZlib().gunzipSync(data, { maxOutputLength: maxBytes }));
   } catch (e) {
     if (e instanceof RangeError || (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw overLimit('decoded-too-large', `gzipped data expands to more than ${maxBytes} bytes`, input);

@@ -1,3 +1,4 @@
+export { nodeChildProcess, nodeCrypto, nodeZlib } from './builtins.js';
 export { ContextError, corruptData, invalidInput, isContextError, overLimit, type ContextErrorInput, type ContextErrorKind } from './errors.js';
 export { emptyContext, hasUserData, type Context, type ContextFile, type UserDataPart } from './model.js';
 export { CLOUD_INIT_PART_SUBTYPES, isKnownPartType, normalizePartType, type PartTypeOptions } from './content-types.js';

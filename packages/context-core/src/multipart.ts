@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from './builtins.js';
 import { corruptData, overLimit } from './errors.js';
 import { formatParam, parseHeaderValue, splitEntity } from './mime-headers.js';
 import type { UserDataPart } from './model.js';
@@ -73,14 +73,14 @@ function encodePart(part: UserDataPart): string {
 function chooseBoundary(encoded: readonly string[], preferred?: string): string {
   const clash = (b: string) => encoded.some((e) => e.includes(b));
   if (preferred !== undefined && !clash(preferred)) return preferred;
-  const hash = createHash('sha256');
+  const hash = nodeCrypto().createHash('sha256');
   for (const e of encoded) hash.update(e, 'latin1').update('\0');
   let seed = hash.digest();
   for (;;) {
     const digits = (seed.readBigUInt64BE(0) % 10n ** 19n).toString().padStart(19, '0');
     const boundary = `===============${digits}==`;
     if (!clash(boundary)) return boundary;
-    seed = createHash('sha256').update(seed).digest();
+    seed = nodeCrypto().createHash('sha256').update(seed).digest();
   }
 }
 

@@ -1,10 +1,15 @@
-import { Command, CommanderError, Option } from 'commander';
+import { parseArgs } from 'node:util';
 import { FORMAT_NAMES, isContextError, type FormatName } from '@stratus-context/core';
 import { applyContext, DEFAULT_SCRIPT_TIMEOUT_MS } from './apply.js';
 import { GuestRoot } from './guest-root.js';
 import { installAgent } from './install.js';
 import { renderApplyReport } from './render.js';
 import { loadState, STATE_FILE } from './state.js';
+
+/**
+ * The agent's command line. It runs at every boot, so it parses its few
+ * options with Node's own `util.parseArgs` rather than loading a framework.
+ */
 
 const NAME = 'stratus-context-agent';
 /** Exit statuses: applied; no context or a broken one; wrong command line; applied but some scripts failed. */
@@ -13,27 +18,28 @@ export const EXIT_NOT_APPLIED = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_SCRIPTS_FAILED = 3;
 
-export function agentProgram(version: string): Command {
-  const program = new Command(NAME)
-    .description('Find the VM context (a disk read directly, a seed directory), decode it, install the ssh keys and run the scripts.')
-    .version(version, '-V, --version');
-  let status = EXIT_APPLIED;
+const USAGE = `Usage: ${NAME} <command> [options]
 
-  program
-    .command('apply')
-    .description('Apply the context: keys, hostname, files, then the scripts (once per instance unless their type says otherwise).')
-    .option('--source <path>', 'a disk image, block device or directory to read instead of searching the devices')
-    .option('--root <dir>', "the guest's root: every path read or written for the guest is under it", '/')
-    .option('--dry-run', 'report what would be done; write nothing, run nothing', false)
-    .option('--json', 'print the report as JSON', false)
-    .addOption(new Option('--format <format>', 'decode as this format instead of detecting it').choices([...FORMAT_NAMES]))
-    .addOption(new Option('--script-timeout <seconds>', 'kill a script still running after this').default(DEFAULT_SCRIPT_TIMEOUT_MS / 1000).argParser((v) => {
-      if (!/^\d+(\.\d+)?$/.test(v)) throw new CommanderError(EXIT_USAGE, 'commander.invalidArgument', `error: --script-timeout takes seconds, not "${v}"`);
-      return Number(v);
-    }))
-    .addHelpText(
-      'after',
-      `
+Find the VM context (a disk read directly, a seed directory), decode it,
+install the ssh keys and run the scripts.
+
+Commands:
+  apply     apply the context: keys, hostname, files, then the scripts
+            (once per instance unless their type says otherwise)
+    --source PATH          a disk image, block device or directory to read
+                           instead of searching the devices
+    --root DIR             the guest's root: every path read or written for
+                           the guest is under it (default /)
+    --dry-run              report what would be done; write nothing, run nothing
+    --json                 print the report as JSON
+    --format FORMAT        decode as this format (${FORMAT_NAMES.join(', ')})
+    --script-timeout SECS  kill a script still running after this (default ${DEFAULT_SCRIPT_TIMEOUT_MS / 1000})
+  status    show what was applied: instance, scripts run, keys managed
+    --root DIR, --json
+  install   install the agent into an image root: the bundled agent, a
+            systemd unit (before sshd) and a SysV init script
+    --root DIR (required), --node PATH (default /usr/bin/node)
+
 Without --source, block devices (/dev/sr*, vd*, sd*, xvd*, hd*) are read
 directly for an ISO 9660 volume labelled CONTEXT, cidata, CIDATA, config-2,
 HEPIX or _STRATUSLAB (in that order); then the seed directories
@@ -42,69 +48,110 @@ HEPIX or _STRATUSLAB (in that order); then the seed directories
 
 Exit status: 0 applied; 1 not applied (no context, a broken one: the reason
 on stderr); 3 applied, but some scripts failed; 2 wrong command line.
-State: ${STATE_FILE}; logs: /var/log/stratus-context/.`,
-    )
-    .action(async (opts: { source?: string; root: string; dryRun: boolean; json: boolean; format?: FormatName; scriptTimeout: number }) => {
-      const report = await applyContext(new GuestRoot(opts.root), {
-        source: opts.source,
-        format: opts.format,
-        dryRun: opts.dryRun,
-        scriptTimeoutMs: opts.scriptTimeout * 1000,
-      });
-      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderApplyReport(report));
-      if (!report.scriptsOk) status = EXIT_SCRIPTS_FAILED;
-    });
+State: ${STATE_FILE}; logs: /var/log/stratus-context/.
+`;
 
-  program
-    .command('status')
-    .description('Show what was applied: the instance, when, which scripts ran, which keys the agent manages.')
-    .option('--root <dir>', "the guest's root", '/')
-    .option('--json', 'print the state as JSON', false)
-    .action((opts: { root: string; json: boolean }) => {
-      const state = loadState(new GuestRoot(opts.root));
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
-        return;
-      }
-      if (state.instanceId === undefined) {
-        process.stdout.write('no context applied yet\n');
-        return;
-      }
-      const inst = state.instances[state.instanceId]!;
-      const lines = [`instance: ${state.instanceId}`, `first applied: ${inst.firstApplied}`, `last applied: ${inst.lastApplied}`, `runs: ${state.runs}`];
-      for (const [id, r] of Object.entries(inst.scripts)) lines.push(`script ${id.split(':')[1]}: exit ${r.exitCode ?? 'none'} at ${r.at}`);
-      for (const [user, keys] of Object.entries(state.managedKeys)) lines.push(`keys managed for ${user}: ${keys.length}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
-    });
+class UsageError extends Error {}
 
-  program
-    .command('install')
-    .description('Install the agent into an image root: the bundled agent, a systemd unit (before sshd) and a SysV init script.')
-    .requiredOption('--root <dir>', 'the mounted image root')
-    .option('--node <path>', 'the node binary in the guest', '/usr/bin/node')
-    .action((opts: { root: string; node: string }) => {
-      for (const line of installAgent(opts.root, opts.node)) process.stdout.write(`${line}\n`);
-    });
+type Values = Record<string, string | boolean | undefined>;
 
-  return Object.assign(program, { exitStatus: () => status });
+function parse(argv: string[], options: Record<string, { type: 'string' | 'boolean' }>): Values {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true }).values as Values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+async function apply(argv: string[]): Promise<number> {
+  const v = parse(argv, {
+    source: { type: 'string' },
+    root: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+    format: { type: 'string' },
+    'script-timeout': { type: 'string' },
+  });
+  if (v['help']) return help();
+  const format = v['format'] as string | undefined;
+  if (format !== undefined && !(FORMAT_NAMES as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMAT_NAMES.join(', ')}`);
+  const timeout = (v['script-timeout'] as string | undefined) ?? String(DEFAULT_SCRIPT_TIMEOUT_MS / 1000);
+  if (!/^\d+(\.\d+)?$/.test(timeout)) throw new UsageError(`--script-timeout takes seconds, not "${timeout}"`);
+  const report = await applyContext(new GuestRoot((v['root'] as string | undefined) ?? '/'), {
+    source: v['source'] as string | undefined,
+    format: format as FormatName | undefined,
+    dryRun: v['dry-run'] === true,
+    scriptTimeoutMs: Number(timeout) * 1000,
+  });
+  process.stdout.write(v['json'] ? `${JSON.stringify(report, null, 2)}\n` : renderApplyReport(report));
+  return report.scriptsOk ? EXIT_APPLIED : EXIT_SCRIPTS_FAILED;
+}
+
+function status(argv: string[]): number {
+  const v = parse(argv, { root: { type: 'string' }, json: { type: 'boolean' } });
+  if (v['help']) return help();
+  const state = loadState(new GuestRoot((v['root'] as string | undefined) ?? '/'));
+  if (v['json']) {
+    process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
+    return EXIT_APPLIED;
+  }
+  if (state.instanceId === undefined) {
+    process.stdout.write('no context applied yet\n');
+    return EXIT_APPLIED;
+  }
+  const inst = state.instances[state.instanceId]!;
+  const lines = [`instance: ${state.instanceId}`, `first applied: ${inst.firstApplied}`, `last applied: ${inst.lastApplied}`, `runs: ${state.runs}`];
+  for (const [id, r] of Object.entries(inst.scripts)) lines.push(`script ${id.split(':')[1]}: exit ${r.exitCode ?? 'none'} at ${r.at}`);
+  for (const [user, keys] of Object.entries(state.managedKeys)) lines.push(`keys managed for ${user}: ${keys.length}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT_APPLIED;
+}
+
+function install(argv: string[]): number {
+  const v = parse(argv, { root: { type: 'string' }, node: { type: 'string' } });
+  if (v['help']) return help();
+  if (typeof v['root'] !== 'string') throw new UsageError('install needs --root DIR');
+  for (const line of installAgent(v['root'], (v['node'] as string | undefined) ?? '/usr/bin/node')) process.stdout.write(`${line}\n`);
+  return EXIT_APPLIED;
+}
+
+function help(): number {
+  process.stdout.write(USAGE);
+  return EXIT_APPLIED;
 }
 
 /** Runs the agent's command line; returns the exit status. */
 export async function runAgent(argv: string[], version: string): Promise<number> {
-  const program = agentProgram(version);
   // A reader that stops early (`| head`) is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
-  program.exitOverride();
-  for (const sub of program.commands) sub.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `${NAME}: ${s}` : s) });
+  const [command, ...rest] = argv;
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return (program as Command & { exitStatus: () => number }).exitStatus();
+    switch (command) {
+      case 'apply':
+        return await apply(rest);
+      case 'status':
+        return status(rest);
+      case 'install':
+        return install(rest);
+      case '-V':
+      case '--version':
+        process.stdout.write(`${version}\n`);
+        return EXIT_APPLIED;
+      case '-h':
+      case '--help':
+      case 'help':
+        return help();
+      default:
+        throw new UsageError(command === undefined ? 'a command is needed: apply, status or install' : `unknown command "${command}"`);
+    }
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_APPLIED : EXIT_USAGE;
+    if (e instanceof UsageError) {
+      process.stderr.write(`${NAME}: ${e.message} (see ${NAME} --help)\n`);
+      return EXIT_USAGE;
+    }
     if (isContextError(e)) {
       process.stderr.write(`${NAME}: ${e.message}\n`);
       return EXIT_NOT_APPLIED;
@@ -118,3 +165,4 @@ export async function runAgent(argv: string[], version: string): Promise<number>
     return 70;
   }
 }
+

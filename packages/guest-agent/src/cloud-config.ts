@@ -1,6 +1,5 @@
-import { gunzipSync } from 'node:zlib';
 import { parseDocument } from 'yaml';
-import { ContextError } from '@stratus-context/core';
+import { ContextError, nodeZlib } from '@stratus-context/core';
 
 /**
  * The `#cloud-config` keys the agent applies itself: ssh_authorized_keys,
@@ -63,12 +62,12 @@ function fileContent(entry: Record<string, unknown>, where: string): Uint8Array 
         return new Uint8Array(Buffer.from(content, 'base64'));
       case 'gz':
       case 'gzip':
-        return new Uint8Array(gunzipSync(Buffer.from(content, 'latin1'), { maxOutputLength: 64 << 20 }));
+        return new Uint8Array(nodeZlib().gunzipSync(Buffer.from(content, 'latin1'), { maxOutputLength: 64 << 20 }));
       case 'gz+b64':
       case 'gz+base64':
       case 'gzip+b64':
       case 'gzip+base64':
-        return new Uint8Array(gunzipSync(Buffer.from(content, 'base64'), { maxOutputLength: 64 << 20 }));
+        return new Uint8Array(nodeZlib().gunzipSync(Buffer.from(content, 'base64'), { maxOutputLength: 64 << 20 }));
       default:
         throw bad(where, `write_files ${String(entry['path'])}: unknown encoding "${encoding}"`);
     }

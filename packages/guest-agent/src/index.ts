@@ -3,7 +3,7 @@
  * directory), decodes it into the one Context model, and applies it.
  */
 export { applyContext, DEFAULT_SCRIPT_TIMEOUT_MS, LOG_DIR, type ApplyOptions, type ApplyReport, type ScriptReport } from './apply.js';
-export { agentProgram, EXIT_APPLIED, EXIT_NOT_APPLIED, EXIT_SCRIPTS_FAILED, EXIT_USAGE, runAgent } from './cli.js';
+export { EXIT_APPLIED, EXIT_NOT_APPLIED, EXIT_SCRIPTS_FAILED, EXIT_USAGE, runAgent } from './cli.js';
 export { APPLIED_KEYS, addCloudConfig, emptyCloudConfig, type CloudConfig, type WriteFile } from './cloud-config.js';
 export { GuestRoot } from './guest-root.js';
 export { installAgent } from './install.js';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ContextError, decodeBase64, dedupeKeys, formatPublicKey, parsePublicKeyLine, type Context, type FormatName } from '@stratus-context/core';
 import { addCloudConfig, emptyCloudConfig, type WriteFile } from './cloud-config.js';
 
@@ -11,7 +10,11 @@ import { addCloudConfig, emptyCloudConfig, type WriteFile } from './cloud-config
 export type Frequency = 'always' | 'per-instance' | 'once';
 
 export interface ScriptPlan {
-  /** Stable id for the run-once records: name and a hash of the content. */
+  /**
+   * The id of the run-once records: where it came from and its name, as
+   * cloud-init keys its semaphores by name (a changed script under the same
+   * name in the same instance does not run again).
+   */
   id: string;
   /** A safe file name (no `/`, no leading dot). */
   name: string;
@@ -71,10 +74,13 @@ export function planContext(ctx: Context, format: FormatName): Plan {
   const cfg = emptyCloudConfig();
   const scripts: (ScriptPlan & { group: Group })[] = [];
   const notApplied: string[] = [];
+  const taken = new Set<string>();
   const add = (group: Group, frequency: Frequency, name: string, origin: string, content: Uint8Array, args: string[] = []) => {
-    const safe = safeName(name, `${group}-${scripts.length + 1}`);
-    const hash = createHash('sha256').update(content).digest('hex').slice(0, 16);
-    scripts.push({ group, frequency, name: safe, origin, content, args, id: `${origin}:${safe}:${hash}` });
+    let safe = safeName(name, `${group}-${scripts.length + 1}`);
+    // Two parts of the same name stay two scripts.
+    for (let n = 2; taken.has(safe); n++) safe = `${safeName(name, group)}-${n}`;
+    taken.add(safe);
+    scripts.push({ group, frequency, name: safe, origin, content, args, id: `${origin}:${safe}` });
   };
 
   const parts = ctx.userData !== undefined ? [{ type: sniff(ctx.userData) ?? 'text/x-not-multipart', filename: 'user-data', content: ctx.userData }] : ctx.parts;

@@ -36,7 +36,7 @@ export function ensureDir(root: GuestRoot, guestPath: string, o: Ownership): voi
  * fsync, then rename over the target, so that a crash leaves the old file or
  * the new one, never a mix. Refuses to write through a symbolic link.
  */
-export function writeGuestFile(root: GuestRoot, guestPath: string, data: Uint8Array | string, o: Ownership): void {
+export function writeGuestFile(root: GuestRoot, guestPath: string, data: Uint8Array | string, o: Ownership, durable = true): void {
   root.assertNoSymlinks(guestPath);
   const host = root.path(guestPath);
   mkdirSync(dirname(host), { recursive: true });
@@ -46,7 +46,7 @@ export function writeGuestFile(root: GuestRoot, guestPath: string, data: Uint8Ar
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
       for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

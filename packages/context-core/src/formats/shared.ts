@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { decodeBase64, encodeBase64 } from '../encoding.js';
 import { ContextError, corruptData } from '../errors.js';
 import type { Context, ContextFile } from '../model.js';
@@ -65,7 +65,7 @@ export function userDataFromBase64(ctx: Context, value: string, options: DecodeO
  * id and a changed one a new id.
  */
 export function derivedInstanceId(ctx: Context): string {
-  const h = createHash('sha256');
+  const h = nodeCrypto().createHash('sha256');
   const add = (s: string | Uint8Array) => h.update(typeof s === 'string' ? Buffer.from(s, 'utf8') : s).update('\0');
   for (const k of ctx.keys) add(k);
   const raw = buildUserData(ctx);

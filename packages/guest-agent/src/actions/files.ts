@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { ContextError } from '@stratus-context/core';
+import { ContextError, nodeChildProcess } from '@stratus-context/core';
 import type { WriteFile } from '../cloud-config.js';
 import type { GuestRoot } from '../guest-root.js';
 import { writeGuestFile } from '../safe-fs.js';
@@ -64,7 +63,7 @@ export function setHostname(root: GuestRoot, hostname: string, dryRun: boolean):
     if (changed) writeGuestFile(root, '/etc/hostname', `${hostname}\n`, { mode: 0o644, uid: 0, gid: 0 });
     if (root.isReal) {
       try {
-        execFileSync('hostname', [hostname], { stdio: 'ignore' });
+        nodeChildProcess().execFileSync('hostname', [hostname], { stdio: 'ignore' });
         live = true;
       } catch {
         live = false;

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { nodeChildProcess } from '@stratus-context/core';
 import type { GuestRoot } from '../guest-root.js';
 import type { ScriptPlan } from '../plan.js';
 import { ensureDir, writeGuestFile } from '../safe-fs.js';
@@ -31,7 +31,8 @@ export async function runScript(root: GuestRoot, dir: string, logDir: string, in
   const log = `${logDir}/${name}.log`;
   ensureDir(root, dir, { mode: 0o700, uid: 0, gid: 0 });
   ensureDir(root, logDir, { mode: 0o700, uid: 0, gid: 0 });
-  writeGuestFile(root, guestPath, script.content, { mode: 0o700, uid: 0, gid: 0 });
+  // Scratch copies, written anew before each run: no need to wait for the disk.
+  writeGuestFile(root, guestPath, script.content, { mode: 0o700, uid: 0, gid: 0 }, false);
   root.assertNoSymlinks(log);
   const host = root.path(guestPath);
   const hasShebang = script.content[0] === 0x23 && script.content[1] === 0x21;
@@ -41,7 +42,7 @@ export async function runScript(root: GuestRoot, dir: string, logDir: string, in
   try {
     return await new Promise<ScriptRun>((resolve) => {
       let timedOut = false;
-      const child = spawn(cmd, args, { cwd: root.path(dir), env: options.env, stdio: ['ignore', out, out], detached: true });
+      const child = nodeChildProcess().spawn(cmd, args, { cwd: root.path(dir), env: options.env, stdio: ['ignore', out, out], detached: true });
       const timer = setTimeout(() => {
         timedOut = true;
         try {
