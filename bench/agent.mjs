@@ -7,7 +7,7 @@
 // Targets: at most half of cloud-init's time; within 30 ms of `node -e 0`;
 // peak RSS under 64 MiB.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peerPython } from './lib.mjs';
@@ -45,13 +45,17 @@ user_data.UserDataProcessor(helpers.Paths({"cloud_dir": tmp, "run_dir": tmp})).p
 assert r["metadata"]["public-keys"]
 `;
   const haveCloudInit = existsSync(join(cloudInit, 'cloudinit'));
-  const samples = { agent: [], cloudInit: [], node: [] };
+  const samples = { keys: [], agent: [], cloudInit: [], node: [] };
   for (let i = 0; i < RUNS; i++) {
     const root = join(work, `root-${i}`);
     for (const d of ['etc', 'root', 'dev']) mkdirSync(join(root, d), { recursive: true });
     writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
     execFileSync('cp', [iso, join(root, 'dev/sr0')]);
+    const started = Date.now();
     samples.agent.push(timed(process.execPath, [agent, 'apply', '--root', root]));
+    // The agent logs, with a millisecond timestamp, the moment the keys are in place.
+    const line = readFileSync(join(root, 'var/log/stratus-context/agent.log'), 'utf8').split('\n').find((l) => l.includes(' keys installed for root'));
+    samples.keys.push(Date.parse(line.split(' ')[0]) - started);
     samples.node.push(timed(process.execPath, ['-e', '0']));
     if (haveCloudInit) samples.cloudInit.push(timed(peerPython(), ['-c', decode, tree], { PYTHONPATH: cloudInit }));
   }
@@ -62,10 +66,10 @@ assert r["metadata"]["public-keys"]
   const mem = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, agent, 'apply', '--root', root], { encoding: 'utf8' });
   const peakKiB = mem.status === 0 ? Number(mem.stderr.trim().split('\n').at(-1)) : NaN;
 
-  const a = median(samples.agent);
+  const a = median(samples.keys);
   const n = median(samples.node);
   console.log(`\nguest agent cold start to keys installed (OpenNebula disk, ${RUNS} runs each, medians)`);
-  console.log(`  stratus-context-agent apply                      ${a.toFixed(1)} ms`);
+  console.log(`  stratus-context-agent apply, start to keys installed ${a.toFixed(1)} ms (whole run, with the script: ${median(samples.agent).toFixed(1)} ms)`);
   console.log(`  node -e 0 (floor of any Node program)            ${n.toFixed(1)} ms   agent - floor: ${(a - n).toFixed(1)} ms (target: at most 30) ${a - n <= 30 ? 'MET' : 'NOT MET'}`);
   if (haveCloudInit) {
     const c = median(samples.cloudInit);

@@ -47,11 +47,18 @@ export interface ApplyReport {
   scriptsOk: boolean;
 }
 
-function logLine(root: GuestRoot, message: string, dryRun: boolean): void {
-  if (dryRun) return;
-  ensureDir(root, LOG_DIR, { mode: 0o755, uid: 0, gid: 0 });
-  root.assertNoSymlinks(`${LOG_DIR}/agent.log`);
-  appendFileSync(root.path(`${LOG_DIR}/agent.log`), `${new Date().toISOString()} ${message}\n`);
+/** Appends to /var/log/stratus-context/agent.log; the folder is checked once a run. */
+function agentLog(root: GuestRoot, dryRun: boolean): (message: string) => void {
+  let ready = false;
+  return (message) => {
+    if (dryRun) return;
+    if (!ready) {
+      ensureDir(root, LOG_DIR, { mode: 0o755, uid: 0, gid: 0 });
+      root.assertNoSymlinks(`${LOG_DIR}/agent.log`);
+      ready = true;
+    }
+    appendFileSync(root.path(`${LOG_DIR}/agent.log`), `${new Date().toISOString()} ${message}\n`);
+  };
 }
 
 export async function applyContext(root: GuestRoot, options: ApplyOptions = {}): Promise<ApplyReport> {
@@ -63,7 +70,8 @@ export async function applyContext(root: GuestRoot, options: ApplyOptions = {}):
   const state = loadState(root);
   const now = new Date().toISOString();
   const newInstance = state.instances[instanceId] === undefined;
-  logLine(root, `applying ${found.format} context from ${found.source}, instance ${instanceId}${newInstance ? ' (new)' : ''}`, dryRun);
+  const log = agentLog(root, dryRun);
+  log(`applying ${found.format} context from ${found.source}, instance ${instanceId}${newInstance ? ' (new)' : ''}`);
 
   // Keys first: a guest must be reachable even when a script fails.
   const keys: KeysResult[] = [];
@@ -71,6 +79,7 @@ export async function applyContext(root: GuestRoot, options: ApplyOptions = {}):
     if (user !== plan.user && managed.length > 0) keys.push(installKeys(root, user, [], managed, dryRun));
   }
   keys.push(installKeys(root, plan.user, plan.keys, state.managedKeys[plan.user] ?? [], dryRun));
+  for (const k of keys) log(`keys installed for ${k.user}: ${k.added.length} added, ${k.removed.length} removed, ${k.kept} kept`);
   const report: ApplyReport = {
     source: found.source,
     format: found.format,
@@ -124,13 +133,13 @@ export async function applyContext(root: GuestRoot, options: ApplyOptions = {}):
     const ok = run.exitCode === 0 && !run.timedOut;
     report.scriptsOk &&= ok;
     report.scripts.push({ ...base, status: 'ran', run, ok });
-    logLine(root, `script ${script.name} (${script.origin}): ${run.timedOut ? 'timed out' : run.exitCode !== null ? `exit ${run.exitCode}` : `killed by ${run.signal}`} in ${run.ms} ms, log ${run.log}`, dryRun);
+    log(`script ${script.name} (${script.origin}): ${run.timedOut ? 'timed out' : run.exitCode !== null ? `exit ${run.exitCode}` : `killed by ${run.signal}`} in ${run.ms} ms, log ${run.log}`);
     const record = { exitCode: run.exitCode, at: new Date().toISOString() };
     // A script counts as done once it ran, whatever its exit status: re-running a half-done script at each boot is worse.
     if (script.frequency === 'per-instance') instance.scripts[script.id] = record;
     if (script.frequency === 'once') state.once[script.id] = record;
     saveState(root, state);
   }
-  logLine(root, `done: ${report.scripts.filter((s) => s.status === 'ran').length} scripts ran${report.scriptsOk ? '' : ', some failed'}`, dryRun);
+  log(`done: ${report.scripts.filter((s) => s.status === 'ran').length} scripts ran${report.scriptsOk ? '' : ', some failed'}`);
   return report;
 }
