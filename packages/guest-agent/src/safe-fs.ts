@@ -1,6 +1,7 @@
-import { chmodSync, chownSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ContextError } from '@stratus-context/core';
+import { writeFileAtomic } from '@stratus-context/core/node';
 import type { GuestRoot } from './guest-root.js';
 
 /** Owner and mode of something the agent writes. */
@@ -32,32 +33,13 @@ export function ensureDir(root: GuestRoot, guestPath: string, o: Ownership): voi
 }
 
 /**
- * Writes a guest file atomically: a temporary file in the same directory,
- * fsync, then rename over the target, so that a crash leaves the old file or
- * the new one, never a mix. Refuses to write through a symbolic link.
+ * Writes a guest file atomically (temporary file, fsync, rename), so that a
+ * crash leaves the old file or the new one, never a mix; refuses to write
+ * through a symbolic link.
  */
 export function writeGuestFile(root: GuestRoot, guestPath: string, data: Uint8Array | string, o: Ownership, durable = true): void {
   root.assertNoSymlinks(guestPath);
   const host = root.path(guestPath);
   mkdirSync(dirname(host), { recursive: true });
-  const tmp = `${host}.stratus-${process.pid}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    try {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-      if (durable) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    own(tmp, o);
-    renameSync(tmp, host);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already renamed or gone
-    }
-    throw e;
-  }
+  writeFileAtomic(host, data, { ...o, durable });
 }
