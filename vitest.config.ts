@@ -12,6 +12,8 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/tests/**/*.test.ts', 'test/**/*.test.ts'],
+    // The VM tests have their own command and configuration (npm run test:vm).
+    exclude: ['test/vm/**', '**/node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
