@@ -109,6 +109,13 @@ export function latin1(bytes: Uint8Array): string {
   return s;
 }
 
+/** The inverse of `latin1`: one byte per UTF-16 code unit. Callers pass a- or d-characters. */
+export function latin1Bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
 /** UCS-2/UTF-16 big-endian (Joliet) to a string; an odd trailing byte is dropped. */
 export function ucs2be(bytes: Uint8Array): string {
   let s = '';
@@ -124,7 +131,9 @@ export function utf8(bytes: Uint8Array): string {
 }
 
 export function utf8Bytes(s: string): Uint8Array {
-  return utf8Encoder.encode(s);
+  // ASCII, the usual name, skips the encoder: it costs a native call and an off-heap buffer per string.
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return utf8Encoder.encode(s);
+  return latin1Bytes(s);
 }
 
 export function encodeUcs2be(s: string): Uint8Array {

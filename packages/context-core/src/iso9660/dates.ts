@@ -43,9 +43,15 @@ export function encodeDecDatetime(buf: Uint8Array, offset: number, seconds: numb
   buf[offset + 16] = 0;
 }
 
+/** The last dir-date encoded: an image stamps thousands of records with one timestamp. */
+let lastDirDate: { seconds: number; bytes: Uint8Array } | undefined;
+
 export function encodeDirDate(buf: Uint8Array, offset: number, seconds: number): void {
-  const [y, mo, d, h, mi, s] = fields(seconds);
-  buf.set([y - 1900, mo, d, h, mi, s, 0], offset);
+  if (lastDirDate?.seconds !== seconds) {
+    const [y, mo, d, h, mi, s] = fields(seconds);
+    lastDirDate = { seconds, bytes: Uint8Array.of(y - 1900, mo, d, h, mi, s, 0) };
+  }
+  buf.set(lastDirDate.bytes, offset);
 }
 
 function utcSeconds(y: number, mo: number, d: number, h: number, mi: number, s: number, gmtOffset: number): number | undefined {

@@ -17,7 +17,8 @@ export interface DirectoryRecordFields {
   date: number;
   flags: number;
   identifier: Uint8Array;
-  systemUse: Uint8Array;
+  /** System Use entries, written one after another. */
+  systemUse: readonly Uint8Array[];
 }
 
 export interface DecodedDirectoryRecord {
@@ -44,7 +45,9 @@ export function directoryRecordLength(idLength: number, systemUseLength: number)
 
 /** Encodes into `buf` at `offset` and returns the record length. The caller checks it is ≤ 254. */
 export function encodeDirectoryRecord(f: DirectoryRecordFields, buf: Uint8Array, offset: number): number {
-  const length = directoryRecordLength(f.identifier.length, f.systemUse.length);
+  let systemUseLength = 0;
+  for (const e of f.systemUse) systemUseLength += e.length;
+  const length = directoryRecordLength(f.identifier.length, systemUseLength);
   buf.fill(0, offset, offset + length);
   buf[offset + DR.LENGTH] = length;
   buf[offset + DR.EXT_ATTR_LENGTH] = 0;
@@ -55,7 +58,11 @@ export function encodeDirectoryRecord(f: DirectoryRecordFields, buf: Uint8Array,
   putBoth16(buf, offset + DR.SEQUENCE, 1);
   buf[offset + DR.ID_LENGTH] = f.identifier.length;
   buf.set(f.identifier, offset + DR.ID);
-  buf.set(f.systemUse, offset + systemUseStart(f.identifier.length));
+  let at = offset + systemUseStart(f.identifier.length);
+  for (const e of f.systemUse) {
+    buf.set(e, at);
+    at += e.length;
+  }
   return length;
 }
 

@@ -11,7 +11,7 @@
  * Joliet records point to the same file extents as ISO records.
  */
 import { ContextError, overLimit } from '../errors.js';
-import { encodeUcs2be } from './bytes.js';
+import { encodeUcs2be, latin1Bytes } from './bytes.js';
 import { directoryRecordLength, systemUseStart } from './directory-record.js';
 import {
   BLOCK_SIZE,
@@ -25,7 +25,7 @@ import {
   SYSTEM_AREA_BLOCKS,
   WRITE_LIMITS,
 } from './format.js';
-import { assignIsoIdentifiers, assignJolietNames, compareCodeUnits, compareIsoIdentifiers } from './names.js';
+import { assignIsoIdentifiers, assignJolietNames, compareCodeUnits, compareIsoOrderKeys, isoOrderKey, type IsoOrderKey } from './names.js';
 import { resolveOptions, type IsoWriteOptions, type ResolvedOptions } from './options.js';
 import { pathTableSize } from './path-table.js';
 import { encodePX, encodeTF, planSystemUse } from './rock-ridge.js';
@@ -128,36 +128,46 @@ type Namespace = {
   kind: 'iso9660' | 'joliet';
   /** Identifier bytes of a child, from the per-directory assignment. */
   id(node: FileNode | DirNode): Uint8Array;
-  compare(a: FileNode | DirNode, b: FileNode | DirNode): number;
+  /** Children in record order: §9.3 for ISO identifiers, code units for Joliet names. */
+  sorted<T extends FileNode | DirNode>(nodes: readonly T[]): T[];
 };
+
+/** A child's identifier in one namespace, encoded once, and its sort key. */
+interface Named<K> {
+  id: Uint8Array;
+  key: K;
+}
+
+function namespace<K>(kind: Namespace['kind'], named: Map<FileNode | DirNode, Named<K>>, compare: (a: K, b: K) => number): Namespace {
+  const of = (n: FileNode | DirNode) => named.get(n)!;
+  return { kind, id: (n) => of(n).id, sorted: (nodes) => [...nodes].sort((a, b) => compare(of(a).key, of(b).key)) };
+}
 
 function nlink(d: DirNode): number {
   return 2 + d.children.filter((c) => c.kind === 'directory').length;
 }
 
-const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const blocksOf = (bytes: number) => Math.ceil(bytes / BLOCK_SIZE);
 
 function namespaces(root: DirNode, o: ResolvedOptions): { iso: Namespace; joliet: Namespace } {
-  const isoIds = new Map<FileNode | DirNode, string>();
-  const jolietIds = new Map<FileNode | DirNode, string>();
+  const iso = new Map<FileNode | DirNode, Named<IsoOrderKey>>();
+  const joliet = new Map<FileNode | DirNode, Named<string>>();
   const visit = (d: DirNode) => {
     const named = d.children.map((c) => ({ name: c.name, directory: c.kind === 'directory' }));
-    const iso = assignIsoIdentifiers(named, o.isoLevel);
-    const joliet = o.joliet ? assignJolietNames(named) : [];
+    const isoIds = assignIsoIdentifiers(named, o.isoLevel);
+    const jolietNames = o.joliet ? assignJolietNames(named) : [];
     d.children.forEach((c, i) => {
-      isoIds.set(c, iso[i]!);
-      if (o.joliet) jolietIds.set(c, joliet[i]!);
+      const id = isoIds[i]!;
+      iso.set(c, { id: latin1Bytes(id), key: isoOrderKey(id) });
+      if (o.joliet) {
+        const name = jolietNames[i]!;
+        joliet.set(c, { id: encodeUcs2be(name), key: name });
+      }
       if (c.kind === 'directory') visit(c);
     });
   };
   visit(root);
-  const isoId = (n: FileNode | DirNode) => isoIds.get(n) ?? '';
-  const jolietId = (n: FileNode | DirNode) => jolietIds.get(n) ?? '';
-  return {
-    iso: { kind: 'iso9660', id: (n) => ascii(isoId(n)), compare: (a, b) => compareIsoIdentifiers(isoId(a), isoId(b)) },
-    joliet: { kind: 'joliet', id: (n) => encodeUcs2be(jolietId(n)), compare: (a, b) => compareCodeUnits(jolietId(a), jolietId(b)) },
-  };
+  return { iso: namespace('iso9660', iso, compareIsoOrderKeys), joliet: namespace('joliet', joliet, compareCodeUnits) };
 }
 
 /** Path table order (§9.4): breadth first, each parent's subdirectories by identifier. */
@@ -170,7 +180,7 @@ function planDirectories(root: DirNode, ns: Namespace): PlannedDir[] {
   dirs.push(rootDir as PlannedDir);
   for (let i = 0; i < dirs.length; i++) {
     const parent = dirs[i]!;
-    const subdirs = parent.node.children.filter((c): c is DirNode => c.kind === 'directory').sort(ns.compare);
+    const subdirs = ns.sorted(parent.node.children.filter((c): c is DirNode => c.kind === 'directory'));
     for (const node of subdirs) {
       dirs.push({ node, number: dirs.length + 1, parent, lba: -1, size: 0, identifier: ns.id(node), records: [] });
     }
@@ -216,7 +226,7 @@ function buildRecords(
       forced: [],
     },
   ];
-  for (const child of [...dir.node.children].sort(ns.compare)) {
+  for (const child of ns.sorted(dir.node.children)) {
     const isDir = child.kind === 'directory';
     drafts.push({
       identifier: ns.id(child),

@@ -20,16 +20,13 @@ export interface NamedChild {
   directory: boolean;
 }
 
-const D_CHAR = /^[A-Z0-9_]$/u;
+/** Everything but d-characters and lower-case ASCII letters (which are upper-cased), one match per code point. */
+const NOT_D_CHAR = /[^A-Za-z0-9_]/gu;
 
 /** Upper-cases ASCII letters and maps every other non-d-character, one per code point, to `_`. */
 function dChars(s: string): string {
-  let out = '';
-  for (const ch of s) {
-    const up = ch >= 'a' && ch <= 'z' ? ch.toUpperCase() : ch;
-    out += D_CHAR.test(up) ? up : '_';
-  }
-  return out;
+  // Only ASCII is left after the replace, so toUpperCase cannot change the length.
+  return s.replace(NOT_D_CHAR, '_').toUpperCase();
 }
 
 interface IsoCandidate {
@@ -80,12 +77,13 @@ export function plainIsoName(identifier: string): string {
 export function assignIsoIdentifiers(children: readonly NamedChild[], level: IsoLevel): string[] {
   const cands = children.map((c) => candidate(c, level));
   const order = children.map((_, i) => i).sort((a, b) => compareCodeUnits(children[a]!.name, children[b]!.name));
-  const taken = new Set(cands.map((c) => plainIsoName(identifierOf(c))));
+  const keys = cands.map((c) => plainIsoName(identifierOf(c)));
+  const taken = new Set(keys);
   const claimed = new Set<string>();
   const out: string[] = new Array<string>(children.length);
   for (const i of order) {
     const c = cands[i]!;
-    let key = plainIsoName(identifierOf(c));
+    let key = keys[i]!;
     if (claimed.has(key)) {
       for (let n = 1; ; n++) {
         const suffix = String(n);
@@ -105,7 +103,14 @@ export function assignIsoIdentifiers(children: readonly NamedChild[], level: Iso
   return out;
 }
 
-function splitIdentifier(id: string): { name: string; ext: string; version: number } {
+/** An identifier split for §9.3 ordering; sorting many identifiers splits each once. */
+export interface IsoOrderKey {
+  name: string;
+  ext: string;
+  version: number;
+}
+
+export function isoOrderKey(id: string): IsoOrderKey {
   const semi = id.lastIndexOf(';');
   const body = semi >= 0 ? id.slice(0, semi) : id;
   const version = semi >= 0 ? Number(id.slice(semi + 1)) || 0 : 0;
@@ -123,18 +128,21 @@ function comparePadded(a: string, b: string): number {
   return 0;
 }
 
+export function compareIsoOrderKeys(x: IsoOrderKey, y: IsoOrderKey): number {
+  return comparePadded(x.name, y.name) || comparePadded(x.ext, y.ext) || y.version - x.version;
+}
+
 /** ECMA-119 §9.3 order of two identifiers (the `.` and `..` records are placed first by the caller). */
 export function compareIsoIdentifiers(a: string, b: string): number {
-  const x = splitIdentifier(a);
-  const y = splitIdentifier(b);
-  return comparePadded(x.name, y.name) || comparePadded(x.ext, y.ext) || y.version - x.version;
+  return compareIsoOrderKeys(isoOrderKey(a), isoOrderKey(b));
 }
 
 export function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const JOLIET_FORBIDDEN = new Set(['*', '/', ':', ';', '?', '\\']);
+/** What Joliet forbids in a name: control characters and `*`, `/`, `:`, `;`, `?`, backslash. */
+const JOLIET_FORBIDDEN = /[\u0000-\u001f*/:;?\\]/gu;
 
 /** Cuts `s` to at most `units` UTF-16 code units without splitting a surrogate pair. */
 function cutUnits(s: string, units: number): string {
@@ -149,8 +157,7 @@ function fitJoliet(base: string, ext: string, max: number): string {
 }
 
 function jolietCandidate(name: string): { base: string; ext: string } {
-  let mapped = '';
-  for (const ch of name) mapped += ch.charCodeAt(0) < 0x20 || JOLIET_FORBIDDEN.has(ch) ? '_' : ch;
+  const mapped = name.replace(JOLIET_FORBIDDEN, '_');
   const dot = mapped.lastIndexOf('.');
   // An "extension" longer than 16 units is part of the name, so shortening keeps its start.
   if (dot <= 0 || mapped.length - dot - 1 > 16) return { base: mapped, ext: '' };
@@ -169,7 +176,9 @@ export function assignJolietNames(children: readonly NamedChild[]): string[] {
   const first = cands.map((c) => fitJoliet(c.base, c.ext, max));
   const order = children.map((_, i) => i).sort((a, b) => compareCodeUnits(children[a]!.name, children[b]!.name));
   const taken = new Set(first);
-  const claimed = new Set<string>();
+  // `.` and `..` are the directory's own records: a name that maps to one (`...` loses its
+  // trailing dots) must take another, or readers see a second parent.
+  const claimed = new Set<string>(['.', '..']);
   const out: string[] = new Array<string>(children.length);
   for (const i of order) {
     let name = first[i]!;

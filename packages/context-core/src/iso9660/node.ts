@@ -3,12 +3,5 @@
  * a host directory as a tree, writing an image to a file, and reading an
  * image file or block device.
  */
-export {
-  fileContent,
-  isoReadable,
-  isoTreeFromDirectory,
-  openIsoAccess,
-  withIsoFile,
-  writeIsoToFile,
-  type IsoFileAccess,
-} from './fs.js';
+export { writeIsoToFile } from './file-writer.js';
+export { fileContent, isoReadable, isoTreeFromDirectory, openIsoAccess, withIsoFile, type IsoFileAccess } from './fs.js';

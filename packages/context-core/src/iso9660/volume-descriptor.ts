@@ -72,7 +72,7 @@ export function encodeVolumeDescriptor(f: VolumeDescriptorFields): Uint8Array {
       date: f.date,
       flags: DR_FLAG.DIRECTORY,
       identifier: new Uint8Array([0]),
-      systemUse: new Uint8Array(0),
+      systemUse: [],
     },
     buf,
     VD.ROOT_RECORD,

@@ -15,7 +15,8 @@ import { encodeCE } from './susp.js';
 import type { IsoEntryInput } from './tree.js';
 import { encodeTerminator, encodeVolumeDescriptor } from './volume-descriptor.js';
 
-type Piece = Uint8Array | PlannedFile | { zeros: number };
+/** A piece of the image: encoded metadata, a file's data (to pad to a block), or a run of zero bytes. */
+export type ImagePiece = Uint8Array | PlannedFile | { zeros: number };
 
 function padToBlock(bytes: Uint8Array): Uint8Array {
   const size = Math.ceil(bytes.length / BLOCK_SIZE) * BLOCK_SIZE;
@@ -29,9 +30,8 @@ function encodeDirectory(d: PlannedDir, date: number): Uint8Array {
   const buf = new Uint8Array(d.size);
   for (const r of d.records) {
     const c = r.continuation;
-    const su = c ? [...r.systemUse, encodeCE({ block: c.block.lba, offset: c.offset, length: c.length })] : r.systemUse;
-    const fields = { extent: r.target.lba, dataLength: r.target.size, date, flags: r.flags, identifier: r.identifier };
-    encodeDirectoryRecord({ ...fields, systemUse: concatBytes(su) }, buf, r.offset);
+    const systemUse = c ? r.systemUse.concat(encodeCE({ block: c.block.lba, offset: c.offset, length: c.length })) : r.systemUse;
+    encodeDirectoryRecord({ extent: r.target.lba, dataLength: r.target.size, date, flags: r.flags, identifier: r.identifier, systemUse }, buf, r.offset);
   }
   return buf;
 }
@@ -69,7 +69,7 @@ function descriptor(p: PlanInternals, t: PlannedTree, kind: 'primary' | 'joliet'
 }
 
 /** Every piece of the image in block order. Metadata is encoded lazily, one extent at a time. */
-function* pieces(plan: IsoPlan, p: PlanInternals): Generator<Piece> {
+function* pieces(plan: IsoPlan, p: PlanInternals): Generator<ImagePiece> {
   const ts = p.options.timestamp;
   yield { zeros: SYSTEM_AREA_BLOCKS * BLOCK_SIZE };
   yield descriptor(p, p.iso, 'primary', plan.volumeBlocks);
@@ -88,22 +88,49 @@ function internalsOf(plan: IsoPlan): PlanInternals {
   return p;
 }
 
-function checkChunk(chunk: unknown, f: PlannedFile, seen: number): Uint8Array {
+/**
+ * The pieces of a plan in block order, for writers that place them
+ * themselves (see `file-writer.ts`). Refuses a plan not made by `planIso`
+ * at once, before anything is written.
+ */
+export function imagePieces(plan: IsoPlan): Generator<ImagePiece> {
+  return pieces(plan, internalsOf(plan));
+}
+
+/** Zero bytes after `bytes` of file data up to the end of its last block. */
+export function paddingAfter(bytes: number): number {
+  const tail = bytes % BLOCK_SIZE;
+  return tail === 0 ? 0 : BLOCK_SIZE - tail;
+}
+
+/** Fails with iso-internal unless the file's data starts at image offset `offset`, where the plan put it. */
+export function checkPlaced(f: PlannedFile, offset: number): void {
+  if (offset !== f.lba * BLOCK_SIZE) throw new ContextError('iso-internal', 'internal', `${f.node.path} misplaced`);
+}
+
+/** Fails with iso-internal unless `written` bytes are the whole planned image. */
+export function checkComplete(plan: IsoPlan, written: number): void {
+  if (written !== plan.byteLength) throw new ContextError('iso-internal', 'internal', `wrote ${written} of ${plan.byteLength} bytes`);
+}
+
+/** Checks one chunk from a content source: bytes, and not past the declared size. */
+export function checkChunk(chunk: unknown, f: PlannedFile, seen: number): Uint8Array {
   if (!(chunk instanceof Uint8Array)) {
     throw invalidInput('iso-bad-content', `${f.node.path}: content source yielded a non-byte chunk`, { file: f.node.path });
   }
-  if (seen + chunk.length > f.size) {
-    throw invalidInput('iso-content-size', `${f.node.path}: content is longer than its declared ${f.size} bytes`, { file: f.node.path });
-  }
+  if (seen + chunk.length > f.size) throw contentTooLong(f);
   return chunk;
 }
 
-function checkEnd(f: PlannedFile, seen: number): Uint8Array {
+export function contentTooLong(f: PlannedFile): ContextError {
+  return invalidInput('iso-content-size', `${f.node.path}: content is longer than its declared ${f.size} bytes`, { file: f.node.path });
+}
+
+/** Fails with iso-content-size unless a source ended after exactly its declared size. */
+export function checkEnd(f: PlannedFile, seen: number): void {
   if (seen !== f.size) {
     throw invalidInput('iso-content-size', `${f.node.path}: content ended after ${seen} of ${f.size} bytes`, { file: f.node.path });
   }
-  const tail = seen % BLOCK_SIZE;
-  return new Uint8Array(tail === 0 ? 0 : BLOCK_SIZE - tail);
 }
 
 const ZERO_CHUNK = 1 << 20;
@@ -119,9 +146,8 @@ function* zeros(n: number): Generator<Uint8Array> {
  * fails with iso-content-size.
  */
 export async function* writeIso(plan: IsoPlan): AsyncGenerator<Uint8Array, void, undefined> {
-  const p = internalsOf(plan);
   let written = 0;
-  for (const piece of pieces(plan, p)) {
+  for (const piece of imagePieces(plan)) {
     if (piece instanceof Uint8Array) {
       written += piece.length;
       yield piece;
@@ -129,7 +155,7 @@ export async function* writeIso(plan: IsoPlan): AsyncGenerator<Uint8Array, void,
       written += piece.zeros;
       yield* zeros(piece.zeros);
     } else {
-      if (written !== piece.lba * BLOCK_SIZE) throw new ContextError('iso-internal', 'internal', `${piece.node.path} misplaced`);
+      checkPlaced(piece, written);
       const content = piece.node.content;
       let seen = 0;
       const chunks = content instanceof Uint8Array ? [content] : content.open();
@@ -137,12 +163,13 @@ export async function* writeIso(plan: IsoPlan): AsyncGenerator<Uint8Array, void,
         seen += checkChunk(chunk, piece, seen).length;
         if (chunk.length > 0) yield chunk;
       }
-      const pad = checkEnd(piece, seen);
-      written += seen + pad.length;
-      if (pad.length > 0) yield pad;
+      checkEnd(piece, seen);
+      const pad = paddingAfter(seen);
+      written += seen + pad;
+      if (pad > 0) yield new Uint8Array(pad);
     }
   }
-  if (written !== plan.byteLength) throw new ContextError('iso-internal', 'internal', `wrote ${written} of ${plan.byteLength} bytes`);
+  checkComplete(plan, written);
 }
 
 /** Plans and writes a whole image into memory. For small trees; use `writeIso` for large ones. */
@@ -163,10 +190,9 @@ export async function writeIsoToBuffer(entries: readonly IsoEntryInput[], option
  */
 export function encodeIso(entries: readonly IsoEntryInput[], options: IsoWriteOptions): Uint8Array {
   const plan = planIso(entries, options);
-  const p = internalsOf(plan);
   const out = new Uint8Array(plan.byteLength);
   let o = 0;
-  for (const piece of pieces(plan, p)) {
+  for (const piece of imagePieces(plan)) {
     if (piece instanceof Uint8Array) {
       out.set(piece, o);
       o += piece.length;
@@ -183,7 +209,8 @@ export function encodeIso(entries: readonly IsoEntryInput[], options: IsoWriteOp
         out.set(checkChunk(chunk, piece, seen), o + seen);
         seen += chunk.length;
       }
-      o += seen + checkEnd(piece, seen).length;
+      checkEnd(piece, seen);
+      o += seen + paddingAfter(seen);
     }
   }
   return out;

@@ -84,6 +84,12 @@ describe('Joliet names', () => {
     for (const n of out) expect(n.length).toBeLessThanOrEqual(64);
   });
 
+  it('never gives a child the name of the directory records . and .. (regression: a file named ...)', () => {
+    const out = assignJolietNames([file('...'), file('....'), file('.')]);
+    for (const n of out) expect(['.', '..']).not.toContain(n);
+    expect(new Set(out).size).toBe(out.length);
+  });
+
   it('never splits a surrogate pair when shortening', () => {
     const [n] = assignJolietNames([file('x'.repeat(63) + '😀😀')]);
     expect(n).toBe('x'.repeat(63));
