@@ -2,7 +2,7 @@
 # Shared helpers for the VM test harness (scripts/vm/*.sh). Sourced, not run.
 #
 # Conventions of every build script here:
-#   - outputs go to $VM_CACHE (default: <repo>/.cache/vm, gitignored), in a
+#   - outputs go to $VM_CACHE (default: /var/cache/stratus-context/vm as root, else <repo>/.cache/vm), in a
 #     directory named after WHAT and a hash of its recipe (the script's own
 #     text, the inputs' versions or hashes); a complete output holds a file
 #     `.done`, written last, so an interrupted build is never taken as done;
@@ -16,7 +16,11 @@
 
 VM_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VM_REPO="$(cd "$VM_SCRIPTS/../.." && pwd)"
-VM_CACHE="${STRATUS_VM_CACHE:-$VM_REPO/.cache/vm}"
+# The cache outlives a checkout (CI clones afresh): machine-wide as root, in
+# the checkout otherwise; STRATUS_VM_CACHE overrides.
+if [[ -n "${STRATUS_VM_CACHE:-}" ]]; then VM_CACHE="$STRATUS_VM_CACHE"
+elif [[ $EUID -eq 0 ]]; then VM_CACHE=/var/cache/stratus-context/vm
+else VM_CACHE="$VM_REPO/.cache/vm"; fi
 
 vm_say() { echo "${VM_TAG:-vm}: $*" >&2; }
 vm_die() { vm_say "error: $*"; exit 1; }

@@ -13,7 +13,8 @@ import { REPO } from '../helpers.js';
  */
 
 export const SCRIPTS = join(REPO, 'scripts/vm');
-export const CACHE = process.env['STRATUS_VM_CACHE'] ?? join(REPO, '.cache/vm');
+/** As scripts/vm/lib.sh: machine-wide as root (it outlives a checkout), else in the checkout. */
+export const CACHE = process.env['STRATUS_VM_CACHE'] ?? (process.getuid?.() === 0 ? '/var/cache/stratus-context/vm' : join(REPO, '.cache/vm'));
 
 /** Runs a harness script; its output path is the last line of stdout. */
 function script(name: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
