@@ -16,11 +16,12 @@ export function rounds(n, measures) {
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.sort((a, b) => a - b)[Math.floor(v.length / 2)]]));
 }
 
-/** Prints the figures and the ratio ours/peer (higher is better) against the target. */
+/** Prints the figures and the ratio ours/peer (higher is better), against the target when there is one. */
 export function report(title, results, ours, peer, target) {
   console.log(`\n${title}`);
   for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(48)} ${v.toFixed(1)}`);
   const ratio = results[ours] / results[peer];
-  console.log(`  ratio: ${ratio.toFixed(2)}x (target: at least ${target}x) ${ratio >= target ? 'MET' : 'NOT MET'}`);
+  const verdict = target === undefined ? '(no target)' : `(target: at least ${target}x) ${ratio >= target ? 'MET' : 'NOT MET'}`;
+  console.log(`  ratio: ${ratio.toFixed(2)}x ${verdict}`);
   return ratio;
 }
