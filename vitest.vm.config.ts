@@ -1,16 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import base from './vitest.config.js';
 
-const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-
-/** The VM tests (npm run test:vm): real guests under qemu, one at a time. */
+/** The VM tests (npm run test:vm): real guests under qemu, one at a time; the same module aliases as the unit tests. */
 export default defineConfig({
-  resolve: {
-    alias: {
-      '@stratus-context/core/node': src('./packages/context-core/src/node/index.ts'),
-      '@stratus-context/core': src('./packages/context-core/src/index.ts'),
-    },
-  },
+  resolve: base.resolve,
   test: {
     include: ['test/vm/**/*.vm.test.ts'],
     fileParallelism: false,

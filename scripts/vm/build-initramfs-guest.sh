@@ -9,7 +9,7 @@
 # AGENT_DIR is copied to /opt/stratus in the guest. The agent's command line
 # (written to /etc/stratus-agent.cmd, run by the guest after boot) is, first
 # found: $AGENT_CMD; the file AGENT_DIR/stratus-agent.cmd; the default
-# `node /opt/stratus/agent.js apply`. It runs as root with cwd /, output on
+# `node /opt/stratus/stratus-context-agent.mjs apply`. It runs as root with cwd /, output on
 # the serial console (see scripts/vm/guest/fast-run-agent.sh).
 #
 # The guest (scripts/vm/guest/fast-*.sh): busybox-static (init, sh, modprobe,
@@ -146,7 +146,7 @@ fi
 # --------------------------------------------------------------- agent layer
 if [[ -n "${AGENT_CMD:-}" ]]; then cmd="$AGENT_CMD"
 elif [[ -s "$AGENT_DIR/stratus-agent.cmd" ]]; then cmd="$(cat "$AGENT_DIR/stratus-agent.cmd")"
-else cmd="node /opt/stratus/agent.js apply"; fi
+else cmd="node /opt/stratus/stratus-context-agent.mjs apply"; fi
 agent_hash="$( { vm_tree_hash "$AGENT_DIR"; echo "cmd=$cmd"; } | vm_hash)"
 out="$VM_CACHE/initramfs-$base_hash-$agent_hash"
 

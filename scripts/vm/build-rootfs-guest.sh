@@ -13,8 +13,9 @@
 #
 # Variants:
 #   base        systemd-sysv udev iproute2 kmod openssh-server dbus python3,
-#               the host's node (/usr/local/bin/node: Debian 12's nodejs is
-#               18, the project needs 20), eth0 by DHCP (systemd-networkd).
+#               Debian's nodejs (18, /usr/bin/node: what the agent runs on in
+#               a real image), the host's node as /usr/local/bin/node (for
+#               the harness), eth0 by DHCP (systemd-networkd).
 #               A harness unit, stratus-harness-agent.service, runs the
 #               command line in /etc/stratus-agent.cmd if there is one (oneshot
 #               + RemainAfterExit, so a server it leaves is not killed), with
@@ -67,7 +68,8 @@ SUITE=bookworm
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 PKGS="systemd-sysv,udev,iproute2,kmod,openssh-server,dbus,python3"
 case "$variant" in
-  base) ;;
+  # nodejs: Debian 12's own Node (18), what a real image's agent runs on.
+  base) PKGS+=",nodejs" ;;
   # sudo: cloud-init's OpenNebula datasource parses context.sh as the user
   # nobody through `sudo -u nobody bash`, and fails without it.
   cloud-init) PKGS+=",cloud-init,python3-cffi-backend,sudo" ;;

@@ -120,11 +120,11 @@ describe.sequential('fast guest: initramfs with busybox and node, the agent from
   }, 900_000);
 });
 
-describe.sequential('systemd guest: Debian 12, the agent installed with stratus-context-agent install, run by its unit', () => {
+describe.sequential("systemd guest: Debian 12, the agent installed with stratus-context-agent install, run by its unit on Debian's Node 18", () => {
   let guest: ReturnType<typeof rootfsGuest>;
   beforeAll(() => {
     const bundle = join(REPO, 'packages/guest-agent/dist/stratus-context-agent.mjs');
-    guest = rootfsGuest('base', { cmd: `node ${bundle} install --node /usr/local/bin/node --root`, hash: sha256File(bundle) });
+    guest = rootfsGuest('base', { cmd: `node ${bundle} install --node /usr/bin/node --root`, hash: sha256File(bundle) });
   }, 1_200_000);
   const boot = (cdrom: string, more: Partial<BootOptions> = {}): BootOptions => ({ kernel: guest.kernel, initrd: guest.initrd, append: guest.append, root: guest.rootImg, cdrom, guestHttpPort: 80, ...more });
 
@@ -134,8 +134,10 @@ describe.sequential('systemd guest: Debian 12, the agent installed with stratus-
       const iso = prepare(format, `systemd-${format}`, ['--hostname', `vm-${format}`, `ssh,${key}.pub`, `x-shellscript,${RUN_HTTP}`]);
       const vm = new Vm();
       await manualExample('systemd + agent unit', vm, boot(iso), format, key);
-      const unit = vm.ssh(key, 'systemctl is-active stratus-context.service');
-      expect(unit.stdout.trim()).toBe('active');
+      const unit = vm.ssh(key, 'systemctl is-active stratus-context.service; /usr/bin/node --version');
+      const [active, nodeVersion] = unit.stdout.trim().split('\n');
+      expect(active).toBe('active');
+      expect(nodeVersion).toMatch(/^v18\./);
     }, 600_000);
   }
 

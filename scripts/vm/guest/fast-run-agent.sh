@@ -1,7 +1,7 @@
 #!/bin/sh
 # /etc/stratus/run-agent of the fast guest: runs the agent command line kept
 # in /etc/stratus-agent.cmd (one shell command line, e.g.
-# `node /opt/stratus/agent.js apply`), with its output on the serial console.
+# `node /opt/stratus/stratus-context-agent.mjs apply`), with its output on the serial console.
 # A server it starts in the background keeps running after it exits. A
 # non-zero exit powers the guest off unless stratus.onfail=stay.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
