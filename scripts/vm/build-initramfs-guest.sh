@@ -87,15 +87,8 @@ build_base() {
   dropbearkey -t ed25519 -f "$r/etc/dropbear/dropbear_ed25519_host_key" >/dev/null 2>&1
 
   # Kernel modules: the listed ones and what they depend on, then depmod.
-  mkdir -p "$r/lib/modules/$kver"
-  for m in $MODULES; do
-    /sbin/modprobe -d "$kdir/modules" -S "$kver" --show-depends "$m" \
-      | awk '$1 == "insmod" { print $2 }'
-  done | sort -u | while read -r f; do
-    install -D -m 0644 "$f" "$r/lib/modules/$kver/${f#"$kdir/modules/lib/modules/$kver/"}"
-  done
-  cp "$kdir/modules/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} "$r/lib/modules/$kver/"
-  /sbin/depmod -b "$r" "$kver"
+  # shellcheck disable=SC2086 # one word a module
+  vm_copy_modules "$kdir" "$kver" "$r" $MODULES
   echo "$MODULES" | tr ' ' '\n' >"$r/etc/stratus/modules"
 
   # init: busybox init reads /etc/inittab; /init first gets a console.

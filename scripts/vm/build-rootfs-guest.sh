@@ -132,13 +132,8 @@ build_boot() {
   for f in $(/bin/busybox --list-full); do
     [[ "$f" == */busybox || -e "$r/$f" ]] || ln -s /bin/busybox "$r/$f"
   done
-  for m in $BOOT_MODULES; do
-    /sbin/modprobe -d "$kdir/modules" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
-  done | sort -u | while read -r f; do
-    install -D -m 0644 "$f" "$r/lib/modules/$kver/${f#"$kdir/modules/lib/modules/$kver/"}"
-  done
-  cp "$kdir/modules/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} "$r/lib/modules/$kver/"
-  /sbin/depmod -b "$r" "$kver"
+  # shellcheck disable=SC2086 # one word a module
+  vm_copy_modules "$kdir" "$kver" "$r" $BOOT_MODULES
   echo "$BOOT_MODULES" | tr ' ' '\n' >"$r/etc/modules"
   install -m 0755 "$GUEST/boot-init.sh" "$r/init"
   [[ $EUID -eq 0 ]] && mknod -m 0600 "$r/dev/console" c 5 1

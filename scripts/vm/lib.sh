@@ -55,6 +55,21 @@ vm_tree_hash() {
    cd "$dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum) | vm_hash
 }
 
+# vm_copy_modules KDIR KVER ROOT MODULE... — the modules and what they
+# depend on, from the unpacked kernel KDIR into ROOT/lib/modules/KVER, with
+# depmod's index.
+vm_copy_modules() {
+  local kdir="$1" kver="$2" root="$3" m f; shift 3
+  mkdir -p "$root/lib/modules/$kver"
+  for m in "$@"; do
+    /sbin/modprobe -d "$kdir/modules" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+  done | sort -u | while read -r f; do
+    install -D -m 0644 "$f" "$root/lib/modules/$kver/${f#"$kdir/modules/lib/modules/$kver/"}"
+  done
+  cp "$kdir/modules/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$kver/"
+  /sbin/depmod -b "$root" "$kver"
+}
+
 # vm_lock NAME — hold an exclusive lock for the rest of the script (fd 9).
 vm_lock() {
   mkdir -p "$VM_CACHE"

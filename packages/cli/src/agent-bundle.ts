@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { ContextError, invalidInput } from '@stratus-context/core';
+import { writeFileAtomic } from '@stratus-context/core/node';
 import { AGENT_FILE, agentBundlePath, installShellScript, systemdUnit, sysvInitScript, wrapperScript } from '@stratus-context/guest-agent';
 
 /**
@@ -57,15 +56,6 @@ export async function agentBundle(node: string): Promise<Buffer> {
 /** Writes the bundle to `path` ('-' for standard output), atomically. */
 export async function writeAgentBundle(path: string, node: string): Promise<void> {
   const tgz = await agentBundle(node);
-  if (path === '-') {
-    process.stdout.write(tgz);
-    return;
-  }
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    await writeFile(tmp, tgz);
-    await rename(tmp, path);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  if (path === '-') process.stdout.write(tgz);
+  else writeFileAtomic(path, tgz);
 }

@@ -1,5 +1,5 @@
-import { lstatSync, readFileSync } from 'node:fs';
-import { ContextError, parsePublicKeyLine } from '@stratus-context/core';
+import { readFileSync } from 'node:fs';
+import { parsePublicKeyLine } from '@stratus-context/core';
 import type { GuestRoot } from '../guest-root.js';
 import { ensureDir, writeGuestFile } from '../safe-fs.js';
 import { lookupUser } from '../users.js';
@@ -31,9 +31,9 @@ function identity(line: string): string | undefined {
   }
 }
 
+/** The file's lines; the caller has refused symbolic links on its path. */
 function readLines(host: string): string[] {
   try {
-    if (lstatSync(host).isSymbolicLink()) throw new ContextError('symlink-refused', 'invalid-input', `${host} is a symbolic link`);
     return readFileSync(host, 'utf8').split('\n').filter((l, i, all) => !(l === '' && i === all.length - 1));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
