@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { FORMAT_NAMES, isContextError, type FormatName } from '@stratus-context/core';
 import { applyContext, DEFAULT_SCRIPT_TIMEOUT_MS } from './apply.js';
+import { CONFIG_FILE } from './config.js';
 import { GuestRoot } from './guest-root.js';
 import { installAgent } from './install.js';
 import { renderApplyReport } from './render.js';
@@ -42,9 +43,20 @@ Commands:
 
 Without --source, block devices (/dev/sr*, vd*, sd*, xvd*, hd*) are read
 directly for an ISO 9660 volume labelled CONTEXT, cidata, CIDATA, config-2,
-HEPIX or _STRATUSLAB (in that order); then the seed directories
+HEPIX or _STRATUSLAB: read-only and removable devices (CD-ROMs) first, then
+by label in that order. A writable disk is never the context unless
+${CONFIG_FILE} allows it. Several labelled devices: the first is
+used, the others named in a warning. No device yet: /dev is polled for up to
+device_wait seconds; then the seed directories
 /var/lib/cloud/seed/{nocloud,nocloud-net,config_drive,opennebula},
 /mnt/context and /media/context.
+
+${CONFIG_FILE} (optional; root-owned, not group- or world-writable,
+not a symbolic link), "key = value" lines, # comments:
+  writable_disks = no|yes     a writable disk may be the context (default no)
+  labels = CONTEXT cidata     accept only these labels (default all)
+  formats = nocloud ...       accept only these formats (default all)
+  device_wait = SECS          wait for the device (default 5; 0 under --root)
 
 Exit status: 0 applied; 1 not applied (no context, a broken one: the reason
 on stderr); 3 applied, but some scripts failed; 2 wrong command line.
@@ -82,6 +94,7 @@ async function apply(argv: string[]): Promise<number> {
     format: format as FormatName | undefined,
     dryRun: v['dry-run'] === true,
     scriptTimeoutMs: Number(timeout) * 1000,
+    onWarning: (message) => process.stderr.write(`${NAME}: warning: ${message}\n`),
   });
   process.stdout.write(v['json'] ? `${JSON.stringify(report, null, 2)}\n` : renderApplyReport(report));
   return report.scriptsOk ? EXIT_APPLIED : EXIT_SCRIPTS_FAILED;

@@ -9,7 +9,22 @@ export { GuestRoot } from './guest-root.js';
 export { installAgent } from './install.js';
 export { planContext, safeName, type Frequency, type Plan, type ScriptPlan } from './plan.js';
 export { renderApplyReport } from './render.js';
-export { candidateDevices, findContext, LABEL_ORDER, readVolumeId, SEED_DIRS, type FindOptions, type FoundContext } from './sources.js';
+export { CONFIG_FILE, defaultConfig, loadConfig, MAX_DEVICE_WAIT_S, parseConfig, type AgentConfig } from './config.js';
+export {
+  candidateDevices,
+  chooseDevices,
+  DEVICE_POLL_MS,
+  findContext,
+  isReadOnlyDevice,
+  LABEL_ORDER,
+  labelledDevices,
+  readVolumeId,
+  SEED_DIRS,
+  sniffLabel,
+  type FindOptions,
+  type FoundContext,
+  type LabelledDevice,
+} from './sources.js';
 export { emptyState, loadState, STATE_DIR, STATE_FILE, type AgentState } from './state.js';
 export {
   AGENT_FILE,
