@@ -129,15 +129,27 @@ describe.sequential("systemd guest: Debian 12, the agent installed with stratus-
   const boot = (cdrom: string, more: Partial<BootOptions> = {}): BootOptions => ({ kernel: guest.kernel, initrd: guest.initrd, append: guest.append, root: guest.rootImg, cdrom, guestHttpPort: 80, ...more });
 
   for (const format of FORMAT_NAMES) {
-    it(`${format}: the unit applies the context before sshd; ssh login and page`, async () => {
+    it(`${format}: the config unit applies the keys before sshd starts, the scripts unit serves the page; ssh login`, async () => {
       const key = newKey(work, `systemd-${format}`);
       const iso = prepare(format, `systemd-${format}`, ['--hostname', `vm-${format}`, `ssh,${key}.pub`, `x-shellscript,${RUN_HTTP}`]);
       const vm = new Vm();
       await manualExample('systemd + agent unit', vm, boot(iso), format, key);
-      const unit = vm.ssh(key, 'systemctl is-active stratus-context.service; /usr/bin/node --version');
-      const [active, nodeVersion] = unit.stdout.trim().split('\n');
-      expect(active).toBe('active');
+      const show = (unit: string, property: string) => `systemctl show -P ${property} ${unit}`;
+      const units = vm.ssh(
+        key,
+        [
+          'systemctl is-active stratus-context.service stratus-context-scripts.service',
+          '/usr/bin/node --version',
+          show('stratus-context.service', 'ActiveEnterTimestampMonotonic'),
+          show('ssh.service', 'ExecMainStartTimestampMonotonic'),
+          show('stratus-context-scripts.service', 'ExecMainStartTimestampMonotonic'),
+        ].join('; '),
+      );
+      const [configActive, scriptsActive, nodeVersion, configDone, sshStart, scriptsStart] = units.stdout.trim().split('\n');
+      expect([configActive, scriptsActive], units.stderr).toEqual(['active', 'active']);
       expect(nodeVersion).toMatch(/^v18\./);
+      expect(Number(sshStart), 'sshd starts once the keys are in place').toBeGreaterThan(Number(configDone));
+      expect(Number(scriptsStart), 'the scripts run after the config phase').toBeGreaterThan(Number(configDone));
     }, 600_000);
   }
 

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { ContextError, invalidInput } from '@stratus-context/core';
 import { writeFileAtomic } from '@stratus-context/core/node';
-import { AGENT_FILE, agentBundlePath, installShellScript, systemdUnit, sysvInitScript, wrapperScript } from '@stratus-context/guest-agent';
+import { AGENT_FILE, SCRIPTS_UNIT_NAME, UNIT_NAME, agentBundlePath, installShellScript, systemdScriptsUnit, systemdUnit, sysvInitScript, wrapperScript } from '@stratus-context/guest-agent';
 
 /**
  * `stratus-context agent-bundle`: the agent as one file plus its service
@@ -11,7 +11,8 @@ import { AGENT_FILE, agentBundlePath, installShellScript, systemdUnit, sysvInitS
  *
  *     stratus-context-agent/stratus-context-agent.mjs   the bundled agent (needs only node)
  *     stratus-context-agent/stratus-context-agent       a wrapper command
- *     stratus-context-agent/stratus-context.service     systemd unit, ordered before sshd
+ *     stratus-context-agent/stratus-context.service     systemd unit: keys, hostname, files, before sshd
+ *     stratus-context-agent/stratus-context-scripts.service   systemd unit: the scripts, after the network
  *     stratus-context-agent/stratus-context.init        SysV init script
  *     stratus-context-agent/install.sh                  sh install.sh [ROOT]
  *
@@ -33,7 +34,8 @@ export async function agentBundle(node: string): Promise<Buffer> {
   const entries: [string, string | Buffer, number][] = [
     [AGENT_FILE, agent, 0o644],
     ['stratus-context-agent', wrapperScript(node), 0o755],
-    ['stratus-context.service', systemdUnit(node), 0o644],
+    [UNIT_NAME, systemdUnit(node), 0o644],
+    [SCRIPTS_UNIT_NAME, systemdScriptsUnit(node), 0o644],
     ['stratus-context.init', sysvInitScript(node), 0o755],
     ['install.sh', installShellScript(node), 0o755],
   ];

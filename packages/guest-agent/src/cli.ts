@@ -37,8 +37,11 @@ Commands:
     --script-timeout SECS  kill a script still running after this (default ${DEFAULT_SCRIPT_TIMEOUT_MS / 1000})
   status    show what was applied: instance, scripts run, keys managed
     --root DIR, --json
-  install   install the agent into an image root: the bundled agent, a
-            systemd unit (before sshd) and a SysV init script
+  install   install the agent into an image root: the bundled agent, the
+            systemd units stratus-context.service (--phase config, before
+            sshd) and stratus-context-scripts.service (--phase scripts,
+            after the network), enabled, and a SysV init script (enabled
+            when the image has no systemd)
     --root DIR (required), --node PATH (default /usr/bin/node)
 
 Without --source, block devices (/dev/sr*, vd*, sd*, xvd*, hd*) are read
