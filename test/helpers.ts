@@ -64,9 +64,15 @@ export function cloudInitDatasource(kind: 'nocloud' | 'opennebula' | 'configdriv
   return { ...r, userdata: r.userdata_b64 === null ? null : Buffer.from(r.userdata_b64, 'base64') };
 }
 
-/** Runs the bundled agent (the one file installed into guests). */
+/**
+ * The bundled agent (the one file installed into guests). STRATUS_TEST_AGENT
+ * runs the tests against another build of it (an older one, to see a test fail).
+ */
+export const AGENT_BUNDLE = process.env['STRATUS_TEST_AGENT'] ?? join(REPO, 'packages/guest-agent/dist/stratus-context-agent.mjs');
+
+/** Runs the bundled agent. */
 export function runAgentBundle(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [join(REPO, 'packages/guest-agent/dist/stratus-context-agent.mjs'), ...args], {
+  return spawnSync(process.execPath, [AGENT_BUNDLE, ...args], {
     env: options.env ?? process.env,
     encoding: 'utf8',
     maxBuffer: 64 << 20,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import {
   DEFAULT_MAX_USER_DATA_BYTES,
   FORMAT_NAMES,
@@ -9,6 +9,7 @@ import {
   OPENNEBULA_FIELD_VARIABLES,
   emptyContext,
   invalidInput,
+  isValidHostname,
   unrepresented,
   type Context,
   type FormatName,
@@ -110,12 +111,25 @@ Examples:
   stratus-context prepare --format config-drive --dir cd/ --file motd.txt:etc/motd none,user-data.yaml`,
     )
     .action(async (pairs: string[], opts: PrepareOptions) => {
+      // What the agent would refuse is refused here, at the source, as a wrong command line.
+      const refuse = (message: string): never => {
+        process.stderr.write(`${NAME}: error: ${message}\n`);
+        throw new CommanderError(2, 'stratus.refused-option', message);
+      };
       const built = pairs.length > 0 ? readPairs(pairs, { allowUnknownTypes: opts.force }) : { context: emptyContext(), warnings: [] };
       for (const w of built.warnings) warn(NAME, w);
       const ctx = built.context;
       applyVars(ctx, opts.var, opts.format);
-      if (opts.hostname !== undefined) ctx.hostname = opts.hostname;
-      if (opts.instanceId !== undefined) ctx.instanceId = opts.instanceId;
+      if (opts.hostname !== undefined) {
+        if (!isValidHostname(opts.hostname)) refuse(`--hostname ${JSON.stringify(opts.hostname)}: not a valid host name (RFC 1123: letters, digits and hyphens, dot-separated labels of at most 63)`);
+        ctx.hostname = opts.hostname;
+      }
+      if (opts.instanceId !== undefined) {
+        if (opts.instanceId.trim() === '' || /[\0-\x1f\x7f]/.test(opts.instanceId)) refuse('--instance-id: an instance id must be non-empty printable text');
+        ctx.instanceId = opts.instanceId;
+      }
+      const user = ctx.variables['USERNAME'];
+      if (user !== undefined && user !== '' && !/^[a-z_][a-z0-9_-]{0,30}\$?$/.test(user)) refuse(`--var USERNAME=${user}: not a user name the guest accepts (lower-case letters, digits, _ and -, at most 32)`);
       ctx.files = opts.file.map(readExtraFile);
       for (const lost of unrepresented(ctx, opts.format)) warn(NAME, `the ${opts.format} format cannot carry ${lost}: dropped`);
       await writeOutput(opts.format, FORMATS[opts.format].encode(ctx, encodeOptions(opts)), opts);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { FORMAT_NAMES, isContextError, type FormatName } from '@stratus-context/core';
-import { applyContext, DEFAULT_SCRIPT_TIMEOUT_MS } from './apply.js';
+import { applyContext, DEFAULT_SCRIPT_TIMEOUT_MS, MAX_SCRIPT_TIMEOUT_MS, type Phase } from './apply.js';
 import { CONFIG_FILE } from './config.js';
 import { GuestRoot } from './guest-root.js';
 import { installAgent } from './install.js';
@@ -13,7 +13,7 @@ import { loadState, STATE_FILE } from './state.js';
  */
 
 const NAME = 'stratus-context-agent';
-/** Exit statuses: applied; no context or a broken one; wrong command line; applied but some scripts failed. */
+/** Exit statuses: applied; nothing changed (no context, a broken one); wrong command line; applied, but some items failed. */
 export const EXIT_APPLIED = 0;
 export const EXIT_NOT_APPLIED = 1;
 export const EXIT_USAGE = 2;
@@ -34,6 +34,10 @@ Commands:
     --dry-run              report what would be done; write nothing, run nothing
     --json                 print the report as JSON
     --format FORMAT        decode as this format (${FORMAT_NAMES.join(', ')})
+    --phase PHASE          config: the user, keys, hostname and files (what
+                           sshd needs; the unit before sshd runs this);
+                           scripts: the scripts (the unit after the network);
+                           all (default): both
     --script-timeout SECS  kill a script still running after this (default ${DEFAULT_SCRIPT_TIMEOUT_MS / 1000})
   status    show what was applied: instance, scripts run, keys managed
     --root DIR, --json
@@ -61,8 +65,10 @@ not a symbolic link), "key = value" lines, # comments:
   formats = nocloud ...       accept only these formats (default all)
   device_wait = SECS          wait for the device (default 5; 0 under --root)
 
-Exit status: 0 applied; 1 not applied (no context, a broken one: the reason
-on stderr); 3 applied, but some scripts failed; 2 wrong command line.
+Exit status: 0 applied; 1 nothing changed (no context, a broken one: the
+reason on stderr); 3 applied, but some items failed (a user's keys, the
+hostname, a file, a script: each named on stderr, in the report and in the
+log); 2 wrong command line.
 State: ${STATE_FILE}; logs: /var/log/stratus-context/.
 `;
 
@@ -86,21 +92,27 @@ async function apply(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     format: { type: 'string' },
     'script-timeout': { type: 'string' },
+    phase: { type: 'string' },
   });
   if (v['help']) return help();
   const format = v['format'] as string | undefined;
   if (format !== undefined && !(FORMAT_NAMES as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMAT_NAMES.join(', ')}`);
   const timeout = (v['script-timeout'] as string | undefined) ?? String(DEFAULT_SCRIPT_TIMEOUT_MS / 1000);
-  if (!/^\d+(\.\d+)?$/.test(timeout)) throw new UsageError(`--script-timeout takes seconds, not "${timeout}"`);
+  const timeoutMs = /^\d+(\.\d+)?$/.test(timeout) ? Math.round(Number(timeout) * 1000) : NaN;
+  if (!(timeoutMs >= 1000 && timeoutMs <= MAX_SCRIPT_TIMEOUT_MS)) throw new UsageError(`--script-timeout takes seconds from 1 to ${Math.floor(MAX_SCRIPT_TIMEOUT_MS / 1000)}, not "${timeout}"`);
+  const phase = (v['phase'] as string | undefined) ?? 'all';
+  if (phase !== 'config' && phase !== 'scripts' && phase !== 'all') throw new UsageError(`--phase must be config, scripts or all, not "${phase}"`);
   const report = await applyContext(new GuestRoot((v['root'] as string | undefined) ?? '/'), {
     source: v['source'] as string | undefined,
     format: format as FormatName | undefined,
     dryRun: v['dry-run'] === true,
-    scriptTimeoutMs: Number(timeout) * 1000,
+    scriptTimeoutMs: timeoutMs,
+    phase: phase as Phase,
     onWarning: (message) => process.stderr.write(`${NAME}: warning: ${message}\n`),
   });
+  for (const f of report.failures) process.stderr.write(`${NAME}: failed: ${f.item}: ${f.error}\n`);
   process.stdout.write(v['json'] ? `${JSON.stringify(report, null, 2)}\n` : renderApplyReport(report));
-  return report.scriptsOk ? EXIT_APPLIED : EXIT_SCRIPTS_FAILED;
+  return report.ok ? EXIT_APPLIED : EXIT_SCRIPTS_FAILED;
 }
 
 function status(argv: string[]): number {

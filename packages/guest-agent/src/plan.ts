@@ -1,5 +1,7 @@
 import { ContextError, decodeBase64, dedupeKeys, formatPublicKey, parsePublicKeyLine, type Context, type FormatName } from '@stratus-context/core';
-import { addCloudConfig, emptyCloudConfig, type WriteFile } from './cloud-config.js';
+import { checkHostname } from './actions/files.js';
+import { addCloudConfig, emptyCloudConfig, type CloudConfig, type WriteFile } from './cloud-config.js';
+import { checkUserName } from './users.js';
 
 /**
  * What a context asks of the guest, decided before anything is touched: the
@@ -25,6 +27,12 @@ export interface ScriptPlan {
   args: string[];
 }
 
+/** Something of the context that cannot be applied, and why: reported as a failed item, the rest goes on. */
+export interface ItemFailure {
+  item: string;
+  error: string;
+}
+
 export interface Plan {
   user: string;
   keys: string[];
@@ -33,6 +41,8 @@ export interface Plan {
   scripts: ScriptPlan[];
   /** What the agent does not apply, named for the report. */
   notApplied: string[];
+  /** What the context asks for but the agent refuses, found before anything is changed. */
+  refused: ItemFailure[];
 }
 
 /**
@@ -70,10 +80,21 @@ function sniff(content: Uint8Array): string | undefined {
   return undefined;
 }
 
+/** Adds one part's cloud-config to the context's: keys, files and commands append, the last hostname wins. */
+function mergeCloudConfig(into: CloudConfig, one: CloudConfig): void {
+  into.keys.push(...one.keys);
+  into.writeFiles.push(...one.writeFiles);
+  into.runcmd.push(...one.runcmd);
+  if (one.hostname !== undefined) into.hostname = one.hostname;
+  for (const k of one.notApplied) if (!into.notApplied.includes(k)) into.notApplied.push(k);
+}
+
 export function planContext(ctx: Context, format: FormatName): Plan {
   const cfg = emptyCloudConfig();
   const scripts: (ScriptPlan & { group: Group })[] = [];
   const notApplied: string[] = [];
+  const refused: ItemFailure[] = [];
+  const failed = (item: string, e: unknown) => refused.push({ item, error: e instanceof ContextError ? e.message : String((e as Error)?.message ?? e) });
   const taken = new Set<string>();
   const add = (group: Group, frequency: Frequency, name: string, origin: string, content: Uint8Array, args: string[] = []) => {
     let safe = safeName(name, `${group}-${scripts.length + 1}`);
@@ -89,8 +110,16 @@ export function planContext(ctx: Context, format: FormatName): Plan {
     if (type === 'text/plain' || type === 'text/x-not-multipart') type = sniff(part.content) ?? type;
     const where = `user data part ${i + 1} (${part.filename || type})`;
     const known = BY_TYPE[type];
-    if (type === 'text/cloud-config') addCloudConfig(cfg, text(part.content), where);
-    else if (known !== undefined) {
+    if (type === 'text/cloud-config') {
+      // A part that does not parse is refused whole; the other parts and the keys still apply.
+      const one = emptyCloudConfig();
+      try {
+        addCloudConfig(one, text(part.content), where);
+        mergeCloudConfig(cfg, one);
+      } catch (e) {
+        failed(where, e);
+      }
+    } else if (known !== undefined) {
       let content = part.content;
       // A boot hook's first line is `#cloud-boothook`, not a shebang: it runs with sh.
       if (type === 'text/cloud-boothook' && text(content.subarray(0, 15)) === '#cloud-boothook') content = content.subarray(content.indexOf(10) + 1 || content.length);
@@ -99,8 +128,12 @@ export function planContext(ctx: Context, format: FormatName): Plan {
   });
 
   const v = ctx.variables;
-  if (v['START_SCRIPT_BASE64'] !== undefined) add('user', 'per-instance', 'start-script', 'START_SCRIPT_BASE64', decodeBase64(v['START_SCRIPT_BASE64'], { key: 'START_SCRIPT_BASE64' }));
-  else if (v['START_SCRIPT'] !== undefined) add('user', 'per-instance', 'start-script', 'START_SCRIPT', bytes(v['START_SCRIPT']));
+  try {
+    if (v['START_SCRIPT_BASE64'] !== undefined) add('user', 'per-instance', 'start-script', 'START_SCRIPT_BASE64', decodeBase64(v['START_SCRIPT_BASE64'], { key: 'START_SCRIPT_BASE64' }));
+    else if (v['START_SCRIPT'] !== undefined) add('user', 'per-instance', 'start-script', 'START_SCRIPT', bytes(v['START_SCRIPT']));
+  } catch (e) {
+    failed('START_SCRIPT_BASE64', e);
+  }
   if (cfg.runcmd.length > 0) add('runcmd', 'per-instance', 'runcmd', 'runcmd', bytes(`#!/bin/sh\n${cfg.runcmd.join('\n')}\n`));
   if (format === 'hepix') {
     for (const [file, group] of [['prolog.sh', 'prolog'], ['epilog.sh', 'epilog']] as const) {
@@ -111,22 +144,37 @@ export function planContext(ctx: Context, format: FormatName): Plan {
   for (const key of cfg.notApplied) notApplied.push(`cloud-config key ${key}: not applied by the agent`);
 
   const keys = [...ctx.keys];
-  for (const k of cfg.keys) {
+  cfg.keys.forEach((k, i) => {
     try {
       keys.push(formatPublicKey(parsePublicKeyLine(k)));
     } catch (e) {
-      throw new ContextError('bad-cloud-config', 'corrupt-data', `cloud-config ssh_authorized_keys: ${(e as Error).message}`, {}, { cause: e });
+      failed(`cloud-config ssh_authorized_keys entry ${i + 1}`, e);
     }
-  }
+  });
   scripts.sort((a, b) => GROUPS.indexOf(a.group) - GROUPS.indexOf(b.group));
+  let user = v['USERNAME'] !== undefined && v['USERNAME'] !== '' ? v['USERNAME'] : 'root';
+  try {
+    checkUserName(user);
+  } catch (e) {
+    failed('USERNAME', e);
+    user = 'root';
+  }
   const plan: Plan = {
-    user: v['USERNAME'] !== undefined && v['USERNAME'] !== '' ? v['USERNAME'] : 'root',
+    user,
     keys: dedupeKeys(keys),
     writeFiles: cfg.writeFiles,
     scripts: scripts.map(({ group: _group, ...s }) => s),
     notApplied,
+    refused,
   };
   const hostname = ctx.hostname ?? cfg.hostname;
-  if (hostname !== undefined) plan.hostname = hostname;
+  if (hostname !== undefined) {
+    try {
+      checkHostname(hostname);
+      plan.hostname = hostname;
+    } catch (e) {
+      failed('hostname', e);
+    }
+  }
   return plan;
 }

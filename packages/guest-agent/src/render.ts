@@ -2,7 +2,8 @@ import type { ApplyReport } from './apply.js';
 
 /** The text form of an apply report: one line a fact, for the console and the journal. */
 export function renderApplyReport(r: ApplyReport): string {
-  const out = [`context: ${r.format} from ${r.source}${r.volumeId !== undefined ? ` (volume ${r.volumeId})` : ''}, instance ${r.instanceId}${r.newInstance ? ' (new)' : ''}${r.dryRun ? ' [dry run]' : ''}`];
+  const out = [`context: ${r.format} from ${r.source}${r.volumeId !== undefined ? ` (volume ${r.volumeId})` : ''}, instance ${r.instanceId}${r.newInstance ? ' (new)' : ''}${r.phase !== 'all' ? `, phase ${r.phase}` : ''}${r.dryRun ? ' [dry run]' : ''}`];
+  if (r.user?.created) out.push(`user ${r.user.name}: created`);
   for (const k of r.keys) {
     out.push(`keys for ${k.user} (${k.file}): ${k.added.length} added, ${k.removed.length} removed, ${k.kept} kept${k.changed ? '' : ', unchanged'}`);
   }
@@ -20,5 +21,7 @@ export function renderApplyReport(r: ApplyReport): string {
     out.push(`script ${s.name} (${s.origin}, ${s.frequency}): ${what}${s.run !== undefined ? `, log ${s.run.log}` : ''}`);
   }
   for (const n of r.notApplied) out.push(`not applied: ${n}`);
+  for (const w of r.warnings) out.push(`warning: ${w}`);
+  for (const f of r.failures) out.push(`FAILED ${f.item}: ${f.error}`);
   return `${out.join('\n')}\n`;
 }

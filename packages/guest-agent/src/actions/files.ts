@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { ContextError, nodeChildProcess } from '@stratus-context/core';
+import { ContextError, isValidHostname, nodeChildProcess } from '@stratus-context/core';
 import type { WriteFile } from '../cloud-config.js';
 import type { GuestRoot } from '../guest-root.js';
-import { writeGuestFile } from '../safe-fs.js';
-import { lookupGroup, lookupUser } from '../users.js';
+import { inParent, readFileIn, writeFileIn } from '../safe-fs.js';
+import { findUser, lookupGroup } from '../users.js';
 
-/** Files of `write_files` and the hostname: written atomically, never through a symbolic link. */
+/** Files of `write_files` and the hostname: written atomically from directory descriptors, never through a symbolic link. */
 
 export interface FileResult {
   path: string;
@@ -14,33 +13,27 @@ export interface FileResult {
   changed: boolean;
 }
 
-function owner(root: GuestRoot, spec: string): { uid?: number; gid?: number } {
+/** The uid and gid of `owner` (`user`, `user:group`), or an error naming what is missing. */
+function owner(root: GuestRoot, spec: string, path: string): { uid: number; gid: number } {
   const [userName = 'root', groupName] = spec.split(':');
-  try {
-    const u = lookupUser(root, userName);
-    const gid = groupName !== undefined ? lookupGroup(root, groupName) : undefined;
-    return { uid: u.uid, gid: gid ?? u.gid };
-  } catch {
-    return {};
-  }
+  const u = findUser(root, userName);
+  if (u === undefined) throw new ContextError('no-such-user', 'invalid-input', `write_files ${path}: owner ${userName} does not exist in the guest`, { file: path });
+  if (groupName === undefined || groupName === '') return { uid: u.uid, gid: u.gid };
+  const gid = lookupGroup(root, groupName);
+  if (gid === undefined) throw new ContextError('no-such-group', 'invalid-input', `write_files ${path}: group ${groupName} does not exist in the guest`, { file: path });
+  return { uid: u.uid, gid };
 }
 
-function current(host: string): Buffer | undefined {
-  try {
-    return readFileSync(host);
-  } catch {
-    return undefined;
-  }
-}
+const newDirs = { mode: 0o755, uid: 0, gid: 0 };
 
-export function writeFiles(root: GuestRoot, files: readonly WriteFile[], dryRun: boolean): FileResult[] {
-  return files.map((f) => {
-    const host = root.path(f.path);
-    root.assertNoSymlinks(f.path);
-    const before = current(host);
+/** Writes one `write_files` entry (appended to when it says so). */
+export function writeFile(root: GuestRoot, f: WriteFile, dryRun: boolean): FileResult {
+  const o = owner(root, f.owner, f.path);
+  return inParent(root, f.path, dryRun ? {} : { create: newDirs }, (dir, name) => {
+    const before = readFileIn(dir, name);
     const content = f.append && before !== undefined ? Buffer.concat([before, f.content]) : Buffer.from(f.content);
     const changed = before === undefined || !before.equals(content);
-    if (changed && !dryRun) writeGuestFile(root, f.path, content, { mode: f.mode, ...owner(root, f.owner) });
+    if (changed && !dryRun) writeFileIn(dir, name, content, { mode: f.mode, ...o });
     return { path: f.path, bytes: f.content.length, mode: f.mode.toString(8).padStart(4, '0'), changed };
   });
 }
@@ -52,23 +45,27 @@ export interface HostnameResult {
   live: boolean;
 }
 
-const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
+export function checkHostname(hostname: string): void {
+  if (!isValidHostname(hostname)) throw new ContextError('bad-hostname', 'corrupt-data', `the context's host name ${JSON.stringify(hostname.slice(0, 80))} is not a valid host name (RFC 1123)`, { key: 'hostname' });
+}
 
 export function setHostname(root: GuestRoot, hostname: string, dryRun: boolean): HostnameResult {
-  if (!HOSTNAME.test(hostname)) throw new ContextError('bad-hostname', 'corrupt-data', `the context's host name "${hostname}" is not a valid host name`);
-  const before = current(root.path('/etc/hostname'))?.toString('utf8').trim();
-  const changed = before !== hostname;
-  let live = false;
-  if (!dryRun) {
-    if (changed) writeGuestFile(root, '/etc/hostname', `${hostname}\n`, { mode: 0o644, uid: 0, gid: 0 });
-    if (root.isReal) {
-      try {
-        nodeChildProcess().execFileSync('hostname', [hostname], { stdio: 'ignore' });
-        live = true;
-      } catch {
-        live = false;
+  checkHostname(hostname);
+  return inParent(root, '/etc/hostname', dryRun ? {} : { create: newDirs }, (dir, name) => {
+    const before = readFileIn(dir, name)?.toString('utf8').trim();
+    const changed = before !== hostname;
+    let live = false;
+    if (!dryRun) {
+      if (changed) writeFileIn(dir, name, `${hostname}\n`, { mode: 0o644, uid: 0, gid: 0 });
+      if (root.isReal) {
+        try {
+          nodeChildProcess().execFileSync('hostname', [hostname], { stdio: 'ignore' });
+          live = true;
+        } catch {
+          live = false;
+        }
       }
     }
-  }
-  return { hostname, changed, live };
+    return { hostname, changed, live };
+  });
 }

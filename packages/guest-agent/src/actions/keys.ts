@@ -1,14 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { parsePublicKeyLine } from '@stratus-context/core';
 import type { GuestRoot } from '../guest-root.js';
-import { ensureDir, writeGuestFile } from '../safe-fs.js';
-import { lookupUser } from '../users.js';
+import { ensureDir, openGuestDir, readFileIn, setOwnership, strictModes, writeFileIn, type GuestDir } from '../safe-fs.js';
+
+const LOCKED = { mode: 0o700, uid: 0, gid: 0 };
+import type { GuestUser } from '../users.js';
 
 /**
  * authorized_keys for a user: ~/.ssh 0700 and the file 0600, owned by the
- * user, written atomically and never through a symbolic link. Keys the user
- * added by hand stay; keys that an earlier context installed and the current
- * one no longer lists go.
+ * user, written atomically from directory descriptors (see safe-fs.ts).
+ * A home or ~/.ssh that sshd's StrictModes would refuse is refused. Keys the
+ * user added by hand stay; keys that an earlier context installed and the
+ * current one no longer lists go.
  */
 
 export interface KeysResult {
@@ -31,30 +33,15 @@ function identity(line: string): string | undefined {
   }
 }
 
-/** The file's lines; the caller has refused symbolic links on its path. */
-function readLines(host: string): string[] {
-  try {
-    return readFileSync(host, 'utf8').split('\n').filter((l, i, all) => !(l === '' && i === all.length - 1));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
+function lines(content: Buffer | undefined): string[] {
+  if (content === undefined) return [];
+  return content.toString('utf8').split('\n').filter((l, i, all) => !(l === '' && i === all.length - 1));
 }
 
-/**
- * Installs `keys` for `userName`, removing the `previous` keys (those the
- * agent installed before) that are no longer wanted. With `dryRun`, only
- * computes the result.
- */
-export function installKeys(root: GuestRoot, userName: string, keys: readonly string[], previous: readonly string[], dryRun: boolean): KeysResult {
-  const user = lookupUser(root, userName);
-  const sshDir = `${user.home.replace(/\/+$/, '')}/.ssh`;
-  const file = `${sshDir}/authorized_keys`;
-  // Refuse before reading: a link could point at another user's file.
-  root.assertNoSymlinks(file);
+/** The new content: the file's lines without the stale keys, then the wanted keys it lacks. */
+export function mergeKeys(existing: readonly string[], keys: readonly string[], previous: readonly string[]): { out: string[]; added: string[]; removed: string[]; kept: number } {
   const wanted = new Set(keys.map(identity));
   const stale = new Set(previous.map(identity).filter((id) => id !== undefined && !wanted.has(id)));
-  const existing = readLines(root.path(file));
   const out: string[] = [];
   const removed: string[] = [];
   const present = new Set<string | undefined>();
@@ -72,11 +59,56 @@ export function installKeys(root: GuestRoot, userName: string, keys: readonly st
   }
   const added = keys.filter((k) => !present.has(identity(k)));
   out.push(...added);
-  const content = out.length === 0 ? '' : `${out.join('\n')}\n`;
-  const changed = content !== (existing.length === 0 ? '' : `${existing.join('\n')}\n`);
-  if (changed && !dryRun) {
-    ensureDir(root, sshDir, { mode: 0o700, uid: user.uid, gid: user.gid });
-    writeGuestFile(root, file, content, { mode: 0o600, uid: user.uid, gid: user.gid });
+  return { out, added, removed, kept };
+}
+
+/**
+ * Installs `keys` for `user`, removing the `previous` keys (those the agent
+ * installed before) that are no longer wanted. With `dryRun`, only computes
+ * the result.
+ */
+export function installKeys(root: GuestRoot, user: GuestUser, keys: readonly string[], previous: readonly string[], dryRun: boolean): KeysResult {
+  const home = user.home.replace(/\/+$/, '') || '/';
+  const sshDir = home === '/' ? '/.ssh' : `${home}/.ssh`;
+  const file = `${sshDir}/authorized_keys`;
+  const check = strictModes(user.uid, user.name, home);
+  let dir: GuestDir | undefined;
+  try {
+    dir = openGuestDir(root, sshDir, { check });
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'not-found') throw e;
   }
-  return { user: userName, file, added, removed, kept, changed };
+  try {
+    const existing = dir === undefined ? [] : lines(readFileIn(dir, 'authorized_keys'));
+    const { out, added, removed, kept } = mergeKeys(existing, keys, previous);
+    const content = out.length === 0 ? '' : `${out.join('\n')}\n`;
+    const changed = content !== (existing.length === 0 ? '' : `${existing.join('\n')}\n`);
+    if (changed && !dryRun) {
+      if (dir === undefined) ensureHome(root, home, user);
+      dir?.close();
+      dir = undefined;
+      // While the file is written, ~/.ssh is root's (0700, set on its descriptor): no one else can
+      // rename, add or remove a name in it between the temporary file's creation and the rename.
+      // Then it is the user's again, 0700, whatever it was before.
+      dir = openGuestDir(root, sshDir, { create: LOCKED, enforce: true, check });
+      try {
+        writeFileIn(dir, 'authorized_keys', content, { mode: 0o600, uid: user.uid, gid: user.gid });
+      } finally {
+        setOwnership(dir, { mode: 0o700, uid: user.uid, gid: user.gid });
+      }
+    }
+    return { user: user.name, file, added, removed, kept, changed };
+  } finally {
+    dir?.close();
+  }
+}
+
+/** A home that is missing is made the user's; one that exists is judged as it is. */
+function ensureHome(root: GuestRoot, home: string, user: GuestUser): void {
+  try {
+    openGuestDir(root, home, { check: strictModes(user.uid, user.name, home) }).close();
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'not-found') throw e;
+    ensureDir(root, home, { mode: 0o700, uid: user.uid, gid: user.gid });
+  }
 }
