@@ -12,7 +12,7 @@ import { BLOCK_SIZE, DR_FLAG, S_IFLNK, S_IFMT, type IsoReadLimits } from './form
 import { plainIsoName } from './names.js';
 import { checkEntryName, decodeRockRidge, type RockRidgeInfo } from './rock-ridge.js';
 import type { ImageReader } from './source.js';
-import { readSystemUse, type SuspEntry } from './susp.js';
+import { readSystemUse, type SuspBudget, type SuspEntry } from './susp.js';
 
 export type IsoNamespace = 'rock-ridge' | 'joliet' | 'iso9660';
 
@@ -59,6 +59,8 @@ export interface WalkContext {
   /** Blocks [0, metadataEnd) hold the system area and descriptors. */
   metadataEnd: number;
   entries: number;
+  /** System Use entries the image may still make the reader frame. */
+  budget: SuspBudget;
   /** Directory extents seen, as sorted [start, end) byte ranges. */
   dirRanges: [number, number][];
   /** File extents, checked against dirRanges at the end. */
@@ -126,6 +128,7 @@ async function systemUse(ctx: WalkContext, rec: DecodedDirectoryRecord): Promise
       return (await ctx.image.block(c.block, 'continuation area')).sub(c.offset, c.length);
     },
     ctx.limits.maxContinuations,
+    ctx.budget,
   );
 }
 

@@ -208,6 +208,17 @@ export interface IsoReadLimits {
   maxDirectoryBytes: number;
   /** CE hops per System Use area. Linux isofs allows 32 (rock.c RR_MAX_CE_ENTRIES). */
   maxContinuations: number;
+  /**
+   * System Use entries framed in the whole image, CE, PD and ST included, a
+   * shared continuation area counted each time it is read. Bounds the work
+   * of an image whose every record points into one chain of 32 full
+   * continuation blocks (16 000 entries a record); a tree of maxEntries
+   * records of 4-5 entries each (PX, TF, NM, CE, SL) stays under it. The
+   * reader also stops at one entry per 4 bytes of the image: an entry takes
+   * at least 4 bytes and a well-formed image reads no area twice, so only a
+   * forged one needs more.
+   */
+  maxSuspEntries: number;
   /** Bytes of one Rock Ridge name or symlink target after joining NM/SL pieces. PATH_MAX is 4096. */
   maxNameBytes: number;
   /** Sections of one multi-extent file. Linux stops after 100 (inode.c). */
@@ -220,6 +231,7 @@ export const DEFAULT_READ_LIMITS: Readonly<IsoReadLimits> = {
   maxEntries: 100_000,
   maxDirectoryBytes: 16 * 1024 * 1024,
   maxContinuations: 32,
+  maxSuspEntries: 1_000_000,
   maxNameBytes: 4096,
   maxSections: 100,
 };

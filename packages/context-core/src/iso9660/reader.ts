@@ -20,10 +20,10 @@ import {
   type IsoNamespace,
   type WalkContext,
 } from './directory-walk.js';
-import { BLOCK_SIZE, DEFAULT_READ_LIMITS, FIRST_DESCRIPTOR_BLOCK, RRIP_IDS, VD_TYPE, type IsoReadLimits } from './format.js';
+import { BLOCK_SIZE, DEFAULT_READ_LIMITS, FIRST_DESCRIPTOR_BLOCK, RRIP_IDS, SUSP, VD_TYPE, type IsoReadLimits } from './format.js';
 import { bufferSource, ImageReader, type IsoRandomAccess } from './source.js';
 import { decodeRockRidge, type RockRidgeInfo } from './rock-ridge.js';
-import { decodeERId, decodeSP, parseArea, readSystemUse } from './susp.js';
+import { decodeERId, decodeSP, parseArea, readSystemUse, suspBudget, type SuspBudget } from './susp.js';
 import { decodeVolumeDescriptor, isJolietDescriptor, isVolumeDescriptor, type DecodedVolumeDescriptor } from './volume-descriptor.js';
 
 export interface IsoReadOptions {
@@ -145,7 +145,7 @@ interface RockRidgeProbe {
   root: RockRidgeInfo | undefined;
 }
 
-async function probeRockRidge(image: ImageReader, root: DecodedVolumeDescriptor['root'], limits: IsoReadLimits): Promise<RockRidgeProbe> {
+async function probeRockRidge(image: ImageReader, root: DecodedVolumeDescriptor['root'], limits: IsoReadLimits, budget: SuspBudget): Promise<RockRidgeProbe> {
   const none = { sp: undefined, er: false, root: undefined };
   if (!image.inside(root.extent * BLOCK_SIZE, BLOCK_SIZE)) return none;
   const block = await image.block(root.extent, 'root directory');
@@ -164,6 +164,7 @@ async function probeRockRidge(image: ImageReader, root: DecodedVolumeDescriptor[
       return (await image.block(c.block, 'continuation area')).sub(c.offset, c.length);
     },
     limits.maxContinuations,
+    budget,
   );
   const er = entries.some((e) => e.signature === 'ER' && RRIP_IDS.includes(decodeERId(e)));
   return { sp, er, root: decodeRockRidge(entries, limits.maxNameBytes) };
@@ -187,7 +188,8 @@ export async function openIso(input: Uint8Array | IsoRandomAccess, options: IsoR
   const image = new ImageReader(input instanceof Uint8Array ? bufferSource(input) : input, options.name);
   const d = await readDescriptors(image, limits);
   image.bound = Math.min(image.bound, d.primary.volumeBlocks * BLOCK_SIZE);
-  const probe = await probeRockRidge(image, d.primary.root, limits);
+  const budget = suspBudget(Math.min(limits.maxSuspEntries, Math.floor(image.bound / SUSP.HEADER_LENGTH)));
+  const probe = await probeRockRidge(image, d.primary.root, limits, budget);
   const hasRockRidge = probe.sp !== undefined && (probe.er || d.joliet === undefined);
   const wanted = options.namespace ?? 'auto';
   if (wanted === 'joliet' && d.joliet === undefined) throw invalidInput('iso-no-joliet', 'the image has no Joliet tree');
@@ -200,6 +202,7 @@ export async function openIso(input: Uint8Array | IsoRandomAccess, options: IsoR
     suspSkip: probe.sp ?? 0,
     metadataEnd: d.end,
     entries: 0,
+    budget,
     dirRanges: [],
     fileRanges: [],
   };

@@ -81,11 +81,26 @@ export function decodeSP(e: SuspEntry): number | undefined {
 }
 
 /**
+ * What is left of the image's budget of System Use entries
+ * (IsoReadLimits.maxSuspEntries). Shared by every record: a continuation
+ * area counts each time a record's chain reads it.
+ */
+export interface SuspBudget {
+  left: number;
+  readonly limit: number;
+}
+
+export function suspBudget(limit: number): SuspBudget {
+  return { left: limit, limit };
+}
+
+/**
  * Splits one area into entries. Stops when fewer than 4 bytes remain (a pad
  * byte may trail), at ST, or at zero padding (`00 00 00`, which Linux also
- * takes as the end). A LEN below 4 or past the area is corrupt.
+ * takes as the end). A LEN below 4 or past the area is corrupt. Every entry
+ * framed (CE, PD and ST too) is charged to `budget`.
  */
-export function parseArea(r: ByteReader): { entries: SuspEntry[]; next: Continuation | undefined } {
+export function parseArea(r: ByteReader, budget?: SuspBudget): { entries: SuspEntry[]; next: Continuation | undefined } {
   const entries: SuspEntry[] = [];
   let next: Continuation | undefined;
   let o = 0;
@@ -95,7 +110,10 @@ export function parseArea(r: ByteReader): { entries: SuspEntry[]; next: Continua
     if (length < SUSP.HEADER_LENGTH || o + length > r.length) {
       throw corruptData('iso-bad-susp', `System Use entry of length ${length} does not fit its area`, r.where(o));
     }
-    const entry: SuspEntry = { signature: r.latin1(o, 2), version: r.u8(o + 3), data: r.sub(o + 4, length - 4) };
+    if (budget !== undefined && --budget.left < 0) {
+      throw overLimit('iso-work-budget', `the image makes the reader frame more than ${budget.limit} System Use entries`, r.where(o));
+    }
+    const entry: SuspEntry = { signature: String.fromCharCode(r.u8(o), r.u8(o + 1)), version: r.u8(o + 3), data: r.sub(o + 4, length - 4) };
     o += length;
     if (entry.signature === 'ST') break;
     if (entry.signature === 'CE' && length >= SUSP.CE_LENGTH) {
@@ -117,8 +135,11 @@ export async function readSystemUse(
   area: ByteReader,
   load: (c: Continuation) => Promise<ByteReader>,
   maxHops: number,
+  budget: SuspBudget,
 ): Promise<SuspEntry[]> {
-  let { entries, next } = parseArea(area);
+  const first = parseArea(area, budget);
+  const entries = first.entries;
+  let next = first.next;
   const seen = new Set<string>();
   while (next !== undefined) {
     const c: Continuation = next;
@@ -136,8 +157,8 @@ export async function readSystemUse(
         area.where(0),
       );
     }
-    const more = parseArea(await load(c));
-    entries = entries.concat(more.entries);
+    const more = parseArea(await load(c), budget);
+    for (const e of more.entries) entries.push(e);
     next = more.next;
   }
   return entries;
