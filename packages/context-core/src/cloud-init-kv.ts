@@ -2,6 +2,7 @@ import { decodeBase64, encodeBase64 } from './encoding.js';
 import { ContextError, corruptData } from './errors.js';
 import { formatKeyValue, parseKeyValues } from './key-values.js';
 import { emptyContext, type Context } from './model.js';
+import { shownName } from './variables.js';
 import { dedupeKeys, formatAuthorizedKeys, formatPublicKey, parsePublicKeyFile } from './ssh-keys.js';
 import { buildUserData, compressUserData, decompressUserData, parseUserData, type CompressOptions, type DecompressOptions } from './user-data.js';
 
@@ -60,7 +61,7 @@ export function decodeCloudInitKeyValues(input: string | Uint8Array, options: De
 
   const method = values.get(CONTEXT_METHOD);
   if (method !== undefined && method.value !== 'cloud-init') {
-    throw corruptData('bad-context-method', `${file ?? 'context'} line ${method.line}: CONTEXT_METHOD is "${method.value}", expected "cloud-init"`, {
+    throw corruptData('bad-context-method', `${file ?? 'context'} line ${method.line}: CONTEXT_METHOD is ${shownName(method.value)}, expected "cloud-init"`, {
       file,
       line: method.line,
       key: CONTEXT_METHOD,

@@ -20,9 +20,11 @@ export interface BuiltContext {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The last component of a path, trailing slashes ignored (a loop: `/\/+$/` backtracks over every slash of a run). */
 function baseName(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+  let end = path.length;
+  while (end > 0 && path[end - 1] === '/') end -= 1;
+  return path.slice(path.lastIndexOf('/', end - 1) + 1, end);
 }
 
 /**

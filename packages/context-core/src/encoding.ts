@@ -48,3 +48,35 @@ export function decodeBase64(text: string, input: ContextErrorInput = {}): Uint8
 export function encodeBase64(data: Uint8Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.length).toString('base64');
 }
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x57 : -1;
+}
+
+/**
+ * Decodes the `<escape>XX` hex escapes of a latin1 string (one char a byte):
+ * quoted-printable's `=`, RFC 2231's `%`. Other characters, and an escape
+ * not followed by two hex digits, stand for their own byte. The output is
+ * never longer than the input, so it is allocated once up front.
+ */
+export function decodeHexEscapes(text: string, escape: '=' | '%'): Uint8Array {
+  const out = new Uint8Array(text.length);
+  const mark = escape.charCodeAt(0);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === mark) {
+      const hi = hexValue(text.charCodeAt(i + 1));
+      const lo = hexValue(text.charCodeAt(i + 2));
+      if (hi >= 0 && lo >= 0) {
+        out[n++] = hi * 16 + lo;
+        i += 2;
+        continue;
+      }
+    }
+    out[n++] = c & 0xff;
+  }
+  return n === out.length ? out : out.slice(0, n);
+}

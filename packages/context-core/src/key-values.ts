@@ -1,4 +1,5 @@
 import { corruptData, invalidInput } from './errors.js';
+import { checkVariable } from './variables.js';
 
 /**
  * `KEY=value` files as the StratusLab tools wrote and read them. Output is
@@ -13,7 +14,14 @@ export interface KeyValueEntry {
   line: number;
 }
 
-const LINE = /^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.*?)[ \t]*$/;
+/**
+ * The start of an entry, up to its `=`. The value is the rest of the line,
+ * cut by hand: a pattern that also matched the value and its trailing blanks
+ * backtracks over every blank of a long run (quadratic time).
+ */
+const ENTRY_START = /^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/;
+/** Line breaks that may not appear inside a value (`\n` already split the lines). */
+const INNER_BREAK = /[\r\u2028\u2029]/;
 /** Keys we write: the shell's variable names, upper case by convention. */
 export const OUTPUT_KEY = /^[A-Z_][A-Z0-9_]*$/;
 
@@ -33,12 +41,15 @@ export function parseKeyValues(text: string, file?: string): KeyValueEntry[] {
     const line = (lines[i] as string).replace(/\r$/, '');
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const m = LINE.exec(trimmed);
-    if (!m) {
-      const shown = trimmed.length > 60 ? `${trimmed.slice(0, 60)}...` : trimmed;
-      throw corruptData('bad-line', `${file ?? 'context'} line ${i + 1}: expected KEY=VALUE, found "${shown}"`, { file, line: i + 1 });
-    }
-    entries.push({ key: m[1] as string, value: unquote(m[2] as string), line: i + 1 });
+    const m = ENTRY_START.exec(trimmed);
+    // The line is not shown: it may hold a secret.
+    if (!m) throw corruptData('bad-line', `${file ?? 'context'} line ${i + 1}: expected KEY=VALUE`, { file, line: i + 1 });
+    const key = m[1] as string;
+    let start = m[0].length;
+    while (trimmed[start] === ' ' || trimmed[start] === '\t') start += 1;
+    const raw = trimmed.slice(start);
+    if (INNER_BREAK.test(raw)) throw corruptData('bad-line', `${file ?? 'context'} line ${i + 1}: the value of ${key} holds a line break`, { file, line: i + 1, key });
+    entries.push({ key, value: checkVariable(key, unquote(raw), { file, line: i + 1 }), line: i + 1 });
   }
   return entries;
 }

@@ -1,3 +1,5 @@
+import { decodeHexEscapes } from './encoding.js';
+
 /**
  * The small part of RFC 2045/2231/5322 header syntax that user data needs:
  * header blocks with folded lines, and `type; name=value` parameters with
@@ -58,12 +60,19 @@ export function parseHeaderValue(header: string): ParsedHeaderValue {
     while (header[j] === ' ' || header[j] === '\t') j += 1;
     let raw = '';
     if (header[j] === '"') {
+      // A quoted string, gathered by slices between its `\` escapes.
       j += 1;
+      const runs: string[] = [];
+      let from = j;
       while (j < header.length && header[j] !== '"') {
-        if (header[j] === '\\' && j + 1 < header.length) j += 1;
-        raw += header[j];
-        j += 1;
+        if (header[j] === '\\' && j + 1 < header.length) {
+          runs.push(header.slice(from, j));
+          from = j + 1;
+          j += 2;
+        } else j += 1;
       }
+      runs.push(header.slice(from, j));
+      raw = runs.join('');
       const semi = header.indexOf(';', j);
       i = semi;
     } else {
@@ -84,8 +93,7 @@ export function parseHeaderValue(header: string): ParsedHeaderValue {
   for (const [name, pieces] of extended) {
     pieces.sort((a, b) => a.index - b.index);
     let charset = 'us-ascii';
-    const bytes: number[] = [];
-    pieces.forEach((p, n) => {
+    const bytes = pieces.map((p, n) => {
       let v = p.value;
       if (p.encoded && n === 0) {
         const m = /^([^']*)'[^']*'(.*)$/s.exec(v);
@@ -94,17 +102,10 @@ export function parseHeaderValue(header: string): ParsedHeaderValue {
           v = m[2] as string;
         }
       }
-      for (let k = 0; k < v.length; k++) {
-        const hex = v.slice(k + 1, k + 3);
-        if (p.encoded && v[k] === '%' && /^[0-9A-Fa-f]{2}$/.test(hex)) {
-          bytes.push(parseInt(hex, 16));
-          k += 2;
-        } else {
-          bytes.push(v.charCodeAt(k) & 0xff);
-        }
-      }
+      return p.encoded ? decodeHexEscapes(v, '%') : Buffer.from(v, 'latin1');
     });
-    const decoded = charset === 'utf-8' || charset === 'utf8' ? Buffer.from(bytes).toString('utf8') : Buffer.from(bytes).toString('latin1');
+    const joined = Buffer.concat(bytes);
+    const decoded = charset === 'utf-8' || charset === 'utf8' ? joined.toString('utf8') : joined.toString('latin1');
     params.set(name, decoded);
   }
   return { value, params };

@@ -1,3 +1,5 @@
+import { variableRecord } from './variables.js';
+
 /**
  * The one in-memory model of a context. Every format is a codec around it.
  * Byte payloads are `Uint8Array` so that nothing is re-encoded on the way
@@ -36,8 +38,9 @@ export interface Context {
   instanceId?: string;
 }
 
+/** `variables` has no prototype (see variableRecord): decoders fill it from input. */
 export function emptyContext(): Context {
-  return { keys: [], parts: [], variables: {}, files: [] };
+  return { keys: [], parts: [], variables: variableRecord(), files: [] };
 }
 
 /** True when the context carries user data of either kind. */

@@ -1,4 +1,5 @@
 import { nodeCrypto } from './builtins.js';
+import { decodeHexEscapes } from './encoding.js';
 import { corruptData, overLimit } from './errors.js';
 import { formatParam, parseHeaderValue, splitEntity } from './mime-headers.js';
 import type { UserDataPart } from './model.js';
@@ -102,31 +103,16 @@ export function buildMultipart(parts: readonly UserDataPart[], options: BuildMul
   return Buffer.from(out, 'latin1');
 }
 
-function decodeBody(body: string, encoding: string): Buffer {
+function decodeBody(body: string, encoding: string): Uint8Array {
   switch (encoding) {
     case 'base64':
-      return Buffer.from(body.replace(/[^A-Za-z0-9+/]/g, ''), 'base64');
+      return new Uint8Array(Buffer.from(body.replace(/[^A-Za-z0-9+/]/g, ''), 'base64'));
     case 'quoted-printable':
-      return decodeQuotedPrintable(body);
+      // RFC 2045 section 6.7: `=XX` escapes and `=` soft line breaks.
+      return decodeHexEscapes(body.replace(/=\r?\n/g, ''), '=');
     default:
-      return Buffer.from(body, 'latin1');
+      return new Uint8Array(Buffer.from(body, 'latin1'));
   }
-}
-
-/** RFC 2045 section 6.7: `=XX` escapes and `=` soft line breaks. */
-function decodeQuotedPrintable(body: string): Buffer {
-  const text = body.replace(/=\r?\n/g, '');
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const hex = text.slice(i + 1, i + 3);
-    if (text[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else {
-      bytes.push(text.charCodeAt(i) & 0xff);
-    }
-  }
-  return Buffer.from(bytes);
 }
 
 /**
@@ -181,7 +167,7 @@ function walk(entity: string, depth: number, out: UserDataPart[]): void {
   const disposition = parseHeaderValue(headers.get('content-disposition') ?? '');
   const filename = disposition.params.get('filename') ?? type.params.get('name') ?? '';
   const encoding = (headers.get('content-transfer-encoding') ?? '7bit').trim().toLowerCase();
-  out.push({ type: type.value === '' ? 'text/plain' : type.value, filename, content: new Uint8Array(decodeBody(body, encoding)) });
+  out.push({ type: type.value === '' ? 'text/plain' : type.value, filename, content: decodeBody(body, encoding) });
 }
 
 /**

@@ -76,12 +76,13 @@ export function expandPath(path: string, vars: ExpandEnv, pair = path): string {
     i = 1;
   }
   while (i < path.length) {
-    const c = path[i] as string;
-    if (c !== '$') {
-      out += c;
-      i += 1;
-      continue;
+    const dollar = path.indexOf('$', i);
+    if (dollar === -1) {
+      out += path.slice(i);
+      break;
     }
+    out += path.slice(i, dollar);
+    i = dollar;
     let name: string;
     let end: number;
     if (path[i + 1] === '{') {
@@ -104,8 +105,9 @@ export function expandPath(path: string, vars: ExpandEnv, pair = path): string {
       while (end < path.length && NAME_CHAR.test(path[end] as string)) end += 1;
       name = path.slice(i + 1, end);
     }
-    const value = vars.env[name];
-    if (value === undefined) {
+    // Own properties only: `$constructor` must not read Object.prototype.
+    const value = Object.hasOwn(vars.env, name) ? vars.env[name] : undefined;
+    if (typeof value !== 'string') {
       throw invalidInput('unset-variable', `variable ${name} in pair "${pair}" is not set`, { pair });
     }
     out += value;

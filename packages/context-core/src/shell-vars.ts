@@ -1,5 +1,6 @@
 import { corruptData, invalidInput, overLimit } from './errors.js';
 import { OUTPUT_KEY } from './key-values.js';
+import { checkVariable } from './variables.js';
 
 /**
  * `context.sh`: shell variable assignments (formats.md section 3). The writer
@@ -46,6 +47,8 @@ const BLANK = new Set([' ', '\t', '\r']);
 const WORD_END = new Set([' ', '\t', '\r', '\n', ';']);
 /** Characters that make the shell do more than assign (expansion, redirection, pipes, sub-shells). */
 const NEEDS_SHELL = new Set(['$', '`', '(', ')', '<', '>', '|', '&', '{', '}']);
+/** Characters that end a run of plain characters in a bare word. */
+const BARE_SPECIAL = new Set([...WORD_END, ...NEEDS_SHELL, "'", '"', '\\']);
 
 export function parseShellVariables(text: string, file = 'context.sh'): ShellVariable[] {
   if (text.length > MAX_SHELL_FILE_BYTES) {
@@ -69,62 +72,67 @@ export function parseShellVariables(text: string, file = 'context.sh'): ShellVar
     while (i < text.length && text[i] !== '\n') i += 1;
   };
 
-  /** One shell word made of quoted and bare segments; stops at a blank, newline or `;`. */
+  /** Counts the line breaks of text[from, to). */
+  const countLines = (from: number, to: number) => {
+    for (let k = text.indexOf('\n', from); k !== -1 && k < to; k = text.indexOf('\n', k + 1)) line += 1;
+  };
+
+  /**
+   * One shell word made of quoted and bare segments; stops at a blank,
+   * newline or `;`. Gathered as slices: a value built a character at a time
+   * costs a string node per character (hundreds of MiB for a 16 MiB value).
+   */
   const readWord = (): string => {
-    let value = '';
+    const runs: string[] = [];
     while (i < text.length && !WORD_END.has(text[i] as string)) {
       const c = text[i] as string;
       if (c === "'") {
         const start = line;
         const close = text.indexOf("'", i + 1);
         if (close === -1) throw fail('unterminated single quote', start);
-        const s = text.slice(i + 1, close);
-        for (const ch of s) if (ch === '\n') line += 1;
-        value += s;
+        countLines(i + 1, close);
+        runs.push(text.slice(i + 1, close));
         i = close + 1;
       } else if (c === '"') {
         const start = line;
         i += 1;
+        let from = i;
         for (;;) {
           if (i >= text.length) throw fail('unterminated double quote', start);
           const d = text[i] as string;
           if (d === '"') break;
           if (d === '\\') {
             const n = text[i + 1];
-            if (n === '\n') {
-              line += 1;
+            if (n === '\n' || n === '"' || n === '\\' || n === '$' || n === '`') {
+              runs.push(text.slice(from, i));
+              if (n === '\n') line += 1;
+              else runs.push(n);
               i += 2;
-              continue;
-            }
-            if (n === '"' || n === '\\' || n === '$' || n === '`') {
-              value += n;
-              i += 2;
-              continue;
-            }
-            value += '\\';
-            i += 1;
+              from = i;
+            } else i += 1;
             continue;
           }
           if (d === '$' || d === '`') throw fail(`"${d}" inside double quotes needs a shell to expand it`);
           if (d === '\n') line += 1;
-          value += d;
           i += 1;
         }
+        runs.push(text.slice(from, i));
         i += 1;
       } else if (c === '\\') {
         const n = text[i + 1];
         if (n === undefined) throw fail('backslash at the end of the file');
         if (n === '\n') line += 1;
-        else value += n;
+        else runs.push(n);
         i += 2;
       } else if (NEEDS_SHELL.has(c)) {
         throw fail(`"${c}" needs a shell to evaluate it`);
       } else {
-        value += c;
-        i += 1;
+        const from = i;
+        while (i < text.length && !BARE_SPECIAL.has(text[i] as string)) i += 1;
+        runs.push(text.slice(from, i));
       }
     }
-    return value;
+    return runs.join('');
   };
 
   /** After `export`, bare names (`export A B`) are allowed until the statement ends. */
@@ -145,24 +153,25 @@ export function parseShellVariables(text: string, file = 'context.sh'): ShellVar
     }
     // A name, then `=`: an assignment; `export` before assignments is allowed.
     let j = i;
-    if (!NAME_START.test(c)) throw fail(`expected VARIABLE=value, found "${text.slice(i, i + 20).split('\n')[0]}"`);
+    // Messages show no words of the file: a stray word may be a password.
+    if (!NAME_START.test(c)) throw fail(`expected VARIABLE=value, found ${JSON.stringify(c)}`);
     while (j < text.length && NAME.test(text[j] as string)) j += 1;
     const name = text.slice(i, j);
     if (text[j] === '=') {
       const at = line;
       i = j + 1;
-      out.push({ key: name, value: readWord(), line: at });
+      out.push({ key: name, value: checkVariable(name, readWord(), { file, line: at }), line: at });
       const next = peek();
       if (next !== undefined && !WORD_END.has(next)) throw fail('unexpected text after a value');
       continue;
     }
     if (name === 'export' || exporting) {
-      if (j < text.length && !WORD_END.has(text[j] as string)) throw fail(`unexpected "${text[j]}" after "${name}"`);
+      if (j < text.length && !WORD_END.has(text[j] as string)) throw fail(`unexpected ${JSON.stringify(text[j])} after a name`);
       exporting = true;
       i = j;
       continue;
     }
-    throw fail(`"${name}" is a command, not VARIABLE=value: context files are read without running a shell`);
+    throw fail('a command, not VARIABLE=value: context files are read without running a shell');
   }
   return out;
 }

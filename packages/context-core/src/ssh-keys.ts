@@ -83,13 +83,14 @@ export function parsePublicKeyLine(line: string, where: { file?: string; line?: 
     const n = optionsLength(rest);
     options = rest.slice(0, n);
     rest = rest.slice(n).trim();
-    if (!/^[A-Za-z]/.test(options)) throw fail(`"${truncate(line)}" does not start with a key type`);
+    // The line is not shown: a file given by mistake may hold a secret.
+    if (!/^[A-Za-z]/.test(options)) throw fail('the line does not start with a key type');
   }
   const [type = '', data = '', ...comment] = rest.split(/[ \t]+/);
-  if (!PUBLIC_KEY_TYPES.has(type)) throw fail(`unknown key type "${truncate(type)}"`);
+  if (!PUBLIC_KEY_TYPES.has(type)) throw fail('no known key type (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ...)');
   if (data === '' || !BASE64.test(data)) throw fail(`the ${type} key data is not base64`);
   const inner = blobKeyType(data);
-  if (inner !== undefined && inner !== type) throw fail(`the key data is a ${truncate(inner)} key, not ${type}`);
+  if (inner !== undefined && inner !== type) throw fail(`the key data is a ${JSON.stringify(truncate(inner))} key, not ${type}`);
   if (inner === undefined) throw fail(`the ${type} key data is too short`);
   return { options, type, data, comment: comment.join(' ') };
 }
@@ -118,8 +119,9 @@ export function parsePublicKeyFile(text: string, file?: string): PublicKey[] {
     }
     if (line === '' || line.startsWith('#')) continue;
     if (line === RFC4716_BEGIN) {
-      const end = lines.findIndex((l, j) => j > i && l.trim() === RFC4716_END);
-      if (end === -1) throw invalidInput('bad-public-key', `unterminated RFC 4716 key${file ? ` in ${file}` : ''} (line ${i + 1})`, { file, line: i + 1 });
+      let end = i + 1;
+      while (end < lines.length && (lines[end] as string).trim() !== RFC4716_END) end += 1;
+      if (end === lines.length) throw invalidInput('bad-public-key', `unterminated RFC 4716 key${file ? ` in ${file}` : ''} (line ${i + 1})`, { file, line: i + 1 });
       keys.push(fromRfc4716(lines.slice(i + 1, end), { file, line: i + 1 }));
       i = end;
       continue;

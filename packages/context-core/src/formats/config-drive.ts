@@ -1,6 +1,8 @@
 import { corruptData } from '../errors.js';
+import { parseInputJson } from '../json.js';
 import { emptyContext, type Context, type ContextFile } from '../model.js';
 import { buildUserData } from '../user-data.js';
+import { checkVariable } from '../variables.js';
 import { checkExtraFiles, derivedInstanceId, extraFiles, keysFromText, setUserData, textOf, type ContextFiles, type DecodeOptions } from './shared.js';
 
 /**
@@ -34,13 +36,7 @@ export function decodeConfigDrive(files: ContextFiles, options: DecodeOptions = 
   const file = options.source !== undefined ? `${options.source}/${META_DATA_JSON}` : META_DATA_JSON;
   const bytes = files.get(META_DATA_JSON);
   if (bytes === undefined) throw corruptData('not-config-drive', `no ${META_DATA_JSON} in ${options.source ?? 'the context'}`, { file });
-  let meta: unknown;
-  try {
-    meta = JSON.parse(textOf(bytes, file));
-  } catch (e) {
-    if ((e as Error).name === 'ContextError') throw e;
-    throw corruptData('bad-meta-data', `${file} is not valid JSON: ${(e as Error).message}`, { file }, e);
-  }
+  const meta = parseInputJson(textOf(bytes, file), file, 'bad-meta-data');
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw corruptData('bad-meta-data', `${file} must hold a JSON object`, { file });
   const m = meta as Record<string, unknown>;
   const ctx = emptyContext();
@@ -48,7 +44,7 @@ export function decodeConfigDrive(files: ContextFiles, options: DecodeOptions = 
     const v = m[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'string') throw corruptData('bad-meta-data', `${file}: ${key} must be a string`, { file, key });
-    return v;
+    return checkVariable(key, v, { file });
   };
   const uuid = str('uuid');
   if (uuid !== undefined) ctx.instanceId = uuid;
@@ -64,7 +60,7 @@ export function decodeConfigDrive(files: ContextFiles, options: DecodeOptions = 
   const vars = m['meta'];
   if (vars !== undefined && vars !== null) {
     if (typeof vars !== 'object' || Array.isArray(vars)) throw corruptData('bad-meta-data', `${file}: meta must be an object`, { file, key: 'meta' });
-    for (const [k, v] of Object.entries(vars)) ctx.variables[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    for (const [k, v] of Object.entries(vars)) ctx.variables[k] = checkVariable(k, typeof v === 'string' ? v : JSON.stringify(v), { file });
   }
   const userData = files.get(USER_DATA_PATH);
   if (userData !== undefined && userData.length > 0) setUserData(ctx, userData, options, USER_DATA_PATH);

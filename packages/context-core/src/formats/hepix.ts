@@ -2,6 +2,7 @@ import { corruptData } from '../errors.js';
 import type { Context, ContextFile } from '../model.js';
 import { encodeShellVariables } from '../shell-vars.js';
 import { dedupeKeys } from '../ssh-keys.js';
+import { variableRecord } from '../variables.js';
 import { CONTEXT_SH, contextFromShellVariables, readContextSh } from './opennebula.js';
 import { checkExtraFiles, extraFiles, keysFromText, textOf, userDataBase64, userDataFromBase64, type ContextFiles, type DecodeOptions } from './shared.js';
 
@@ -26,7 +27,7 @@ export const HEPIX_FIELD_VARIABLES: ReadonlySet<string> = FIELDS;
 
 export function encodeHepix(ctx: Context): ContextFile[] {
   checkExtraFiles(ctx, OWN, 'HEPiX');
-  const vars: Record<string, string> = {};
+  const vars = variableRecord();
   for (const [k, v] of Object.entries(ctx.variables)) if (!FIELDS.has(k)) vars[k] = v;
   const files: ContextFile[] = [];
   if (ctx.keys.length > 0) {

@@ -33,24 +33,26 @@ export const FORMATS: Readonly<Record<FormatName, ContextFormat>> = {
 };
 
 export function formatByName(name: string): ContextFormat {
-  const f = (FORMATS as Record<string, ContextFormat>)[name];
+  // Own properties only: `toString` is not a format.
+  const f = Object.hasOwn(FORMATS, name) ? FORMATS[name as FormatName] : undefined;
   if (f === undefined) throw invalidInput('unknown-format', `unknown format "${name}" (known: ${FORMAT_NAMES.join(', ')})`);
   return f;
 }
 
-const BY_VOLUME_ID: Record<string, FormatName> = {
-  CONTEXT: 'opennebula',
-  HEPIX: 'hepix',
-  cidata: 'nocloud',
-  CIDATA: 'nocloud',
-  'config-2': 'config-drive',
-  'CONFIG-2': 'config-drive',
-  _STRATUSLAB: 'cloud-init',
-};
+/** A Map, not an object: a disk labelled `constructor` names no format. */
+const BY_VOLUME_ID: ReadonlyMap<string, FormatName> = new Map([
+  ['CONTEXT', 'opennebula'],
+  ['HEPIX', 'hepix'],
+  ['cidata', 'nocloud'],
+  ['CIDATA', 'nocloud'],
+  ['config-2', 'config-drive'],
+  ['CONFIG-2', 'config-drive'],
+  ['_STRATUSLAB', 'cloud-init'],
+]);
 
 /** The format a volume id announces, if any. */
 export function formatOfVolumeId(volumeId: string): FormatName | undefined {
-  return BY_VOLUME_ID[volumeId.trim()];
+  return BY_VOLUME_ID.get(volumeId.trim());
 }
 
 /**

@@ -2,6 +2,7 @@ import { parseDocument, stringify } from 'yaml';
 import { corruptData } from '../errors.js';
 import { emptyContext, type Context, type ContextFile } from '../model.js';
 import { buildUserData } from '../user-data.js';
+import { checkVariable } from '../variables.js';
 import { checkExtraFiles, derivedInstanceId, extraFiles, keysFromText, setUserData, textOf, type ContextFiles, type DecodeOptions } from './shared.js';
 
 /**
@@ -44,7 +45,7 @@ function keyLines(value: unknown, file: string): string[] {
 function scalar(meta: Record<string, unknown>, key: string, file: string): string | undefined {
   const v = meta[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string' || typeof v === 'number') return String(v);
+  if (typeof v === 'string' || typeof v === 'number') return checkVariable(key, String(v), { file });
   throw corruptData('bad-meta-data', `${file}: ${key} must be a string`, { file, key });
 }
 

@@ -1,6 +1,7 @@
 import { corruptData } from '../errors.js';
 import { emptyContext, type Context, type ContextFile } from '../model.js';
 import { encodeShellVariables, parseShellVariables } from '../shell-vars.js';
+import { variableRecord } from '../variables.js';
 import { checkExtraFiles, fileLabel, extraFiles, keysFromText, textOf, userDataBase64, userDataFromBase64, setUserData, type ContextFiles, type DecodeOptions } from './shared.js';
 
 /**
@@ -32,7 +33,7 @@ export const OPENNEBULA_FIELD_VARIABLES: ReadonlySet<string> = new Set([
 
 /** The `context.sh` variables of a context: its own variables, then the fields over them. */
 export function openNebulaVariables(ctx: Context): Record<string, string> {
-  const vars: Record<string, string> = {};
+  const vars = variableRecord();
   for (const [k, v] of Object.entries(ctx.variables)) if (!OPENNEBULA_FIELD_VARIABLES.has(k)) vars[k] = v;
   if (ctx.keys.length > 0) vars['SSH_PUBLIC_KEY'] = ctx.keys.join('\n');
   const userData = userDataBase64(ctx);

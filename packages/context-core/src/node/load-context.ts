@@ -54,10 +54,19 @@ export async function readDiskFiles(path: string): Promise<{ volumeId: string; f
   });
 }
 
+/** Bytes of a single file looked at to tell its format. */
+const SNIFF_BYTES = 65536;
+/**
+ * A line that assigns a cloud-init key. Matched line by line: a multi-line
+ * pattern whose leading `\s*` crosses line breaks rescans the rest of the
+ * text from every line start (quadratic on a run of newlines).
+ */
+const CLOUD_INIT_LINE = /^[ \t\r\f\v]*(?:export[ \t]+)?(?:CONTEXT_METHOD|CLOUD_INIT_USER_DATA|CLOUD_INIT_AUTHORIZED_KEYS)[ \t]*=/;
+
 /** A single context file: `cloud-init.txt` when it has the cloud-init keys, else OpenNebula's `context.sh`. */
-function singleFileFormat(bytes: Uint8Array): FormatName {
-  const head = Buffer.from(bytes.subarray(0, 65536)).toString('latin1');
-  return /^\s*(export\s+)?(CONTEXT_METHOD|CLOUD_INIT_USER_DATA|CLOUD_INIT_AUTHORIZED_KEYS)\s*=/m.test(head) ? 'cloud-init' : 'opennebula';
+function singleFileFormat(bytes: Uint8Array): 'cloud-init' | 'opennebula' {
+  const head = Buffer.from(bytes.subarray(0, SNIFF_BYTES)).toString('latin1');
+  return head.split('\n').some((line) => CLOUD_INIT_LINE.test(line)) ? 'cloud-init' : 'opennebula';
 }
 
 /**
