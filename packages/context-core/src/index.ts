@@ -43,6 +43,7 @@ export {
   type DecodeCloudInitOptions,
   type EncodeCloudInitOptions,
 } from './cloud-init-kv.js';
+export { DEFAULT_YAML_LIMITS, loadYaml, type LoadYamlOptions, type YamlLimits } from './yaml-safe.js';
 export { MAX_SHELL_FILE_BYTES, encodeShellVariables, parseShellVariables, shellQuote, type ShellVariable } from './shell-vars.js';
 export {
   CLOUD_INIT_TXT,

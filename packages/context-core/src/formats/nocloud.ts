@@ -1,9 +1,10 @@
-import { parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { corruptData } from '../errors.js';
 import { emptyContext, type Context, type ContextFile } from '../model.js';
 import { buildUserData } from '../user-data.js';
 import { checkVariable } from '../variables.js';
 import { checkExtraFiles, derivedInstanceId, extraFiles, keysFromText, setUserData, textOf, type ContextFiles, type DecodeOptions } from './shared.js';
+import { loadYaml } from '../yaml-safe.js';
 
 /**
  * cloud-init's NoCloud seed (formats.md section 5), volume id `cidata`:
@@ -16,9 +17,6 @@ export const NOCLOUD_VOLUME_ID = 'cidata';
 export const USER_DATA_FILE = 'user-data';
 export const META_DATA_FILE = 'meta-data';
 const OWN = new Set([USER_DATA_FILE, META_DATA_FILE]);
-
-/** YAML aliases expanded beyond this count are refused (billion-laughs documents). */
-const MAX_YAML_ALIASES = 100;
 
 export function encodeNoCloud(ctx: Context): ContextFile[] {
   checkExtraFiles(ctx, OWN, 'NoCloud');
@@ -54,17 +52,8 @@ export function decodeNoCloud(files: ContextFiles, options: DecodeOptions = {}):
   const metaBytes = files.get(META_DATA_FILE);
   if (metaBytes === undefined) throw corruptData('not-nocloud', `no ${META_DATA_FILE} in ${options.source ?? 'the context'}`, { file: where(META_DATA_FILE) });
   const file = where(META_DATA_FILE);
-  const bad = (why: string, cause?: unknown) => corruptData('bad-meta-data', `${file} is not valid YAML: ${why.split('\n')[0]}`, { file }, cause);
-  // Unknown tags are refused, as by cloud-init's yaml.safe_load.
-  const doc = parseDocument(textOf(metaBytes, file), { uniqueKeys: false, logLevel: 'silent' });
-  const problem = doc.errors[0] ?? doc.warnings[0];
-  if (problem !== undefined) throw bad(problem.message, problem);
-  let meta: unknown;
-  try {
-    meta = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
-  } catch (e) {
-    throw bad((e as Error).message, e);
-  }
+  // Read as cloud-init's yaml.safe_load reads it (YAML 1.1), within yaml-safe.ts's bounds.
+  let meta = loadYaml(textOf(metaBytes, file), { file, code: 'bad-meta-data' });
   if (meta === null || meta === undefined) meta = {};
   if (typeof meta !== 'object' || Array.isArray(meta)) {
     throw corruptData('bad-meta-data', `${where(META_DATA_FILE)} must be a YAML mapping`, { file: where(META_DATA_FILE) });
