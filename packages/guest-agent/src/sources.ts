@@ -53,17 +53,12 @@ export interface LabelledDevice {
   readOnly: boolean;
 }
 
-/**
- * Opens a device, or under --root an image file, to read it: never blocks
- * (O_NONBLOCK: a FIFO or a tty named like a disk opens at once) and keeps
- * only what fstat says is a block device, or a regular file when `files`.
- * A character device is not even opened: for some (tapes) that alone acts.
- */
-function openDevice(hostPath: string, files: boolean): number | undefined {
-  const wanted = (st: { isBlockDevice(): boolean; isFile(): boolean }) => st.isBlockDevice() || (files && st.isFile());
+type Kind = { isBlockDevice(): boolean; isFile(): boolean };
+
+/** Opens read-only without blocking (a FIFO or a tty opens at once); keeps the descriptor only when fstat's answer is `wanted`. */
+function openIf(hostPath: string, wanted: (st: Kind) => boolean): number | undefined {
   let fd: number;
   try {
-    if (!wanted(statSync(hostPath))) return undefined;
     fd = openSync(hostPath, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch {
     return undefined; // gone, no medium in the drive, no permission: not a context
@@ -75,6 +70,21 @@ function openDevice(hostPath: string, files: boolean): number | undefined {
   }
   closeSync(fd);
   return undefined;
+}
+
+/**
+ * Opens a block device, or when `files` (under --root) an image file, to
+ * read it. Anything else is not even opened: for some character devices
+ * (tapes) that alone acts.
+ */
+function openDevice(hostPath: string, files: boolean): number | undefined {
+  const wanted = (st: Kind) => st.isBlockDevice() || (files && st.isFile());
+  try {
+    if (!wanted(statSync(hostPath))) return undefined;
+  } catch {
+    return undefined;
+  }
+  return openIf(hostPath, wanted);
 }
 
 function readAt(fd: number, length: number, position: number): Buffer | undefined {
@@ -98,9 +108,9 @@ export function sniffLabel(fd: number): string | undefined {
   return undefined;
 }
 
-/** The volume label of a block device or image file, or undefined when it is neither or has none. */
-export function readVolumeId(hostPath: string): string | undefined {
-  const fd = openDevice(hostPath, true);
+/** The volume label of a block device, or image file when `files`; undefined when it is neither or has none. */
+export function readVolumeId(hostPath: string, files = true): string | undefined {
+  const fd = openDevice(hostPath, files);
   if (fd === undefined) return undefined;
   try {
     return sniffLabel(fd);
@@ -136,16 +146,7 @@ export function candidateDevices(root: GuestRoot): string[] {
 
 /** A small sysfs attribute (`1`, `0`), read without blocking; undefined when absent. */
 function sysAttr(root: GuestRoot, path: string): string | undefined {
-  const fd = (() => {
-    try {
-      const fd = openSync(root.path(path), constants.O_RDONLY | constants.O_NONBLOCK);
-      if (fstatSync(fd).isFile()) return fd;
-      closeSync(fd);
-    } catch {
-      // absent
-    }
-    return undefined;
-  })();
+  const fd = openIf(root.path(path), (st) => st.isFile());
   if (fd === undefined) return undefined;
   try {
     const buf = Buffer.alloc(16);
@@ -173,14 +174,7 @@ export function isReadOnlyDevice(root: GuestRoot, guestPath: string): boolean {
 export function labelledDevices(root: GuestRoot): LabelledDevice[] {
   const out: LabelledDevice[] = [];
   for (const path of candidateDevices(root)) {
-    const fd = openDevice(root.path(path), !root.isReal);
-    if (fd === undefined) continue;
-    let label: string | undefined;
-    try {
-      label = sniffLabel(fd);
-    } finally {
-      closeSync(fd);
-    }
+    const label = readVolumeId(root.path(path), !root.isReal);
     if (label !== undefined && LABEL_ORDER.includes(label)) out.push({ path, label, readOnly: isReadOnlyDevice(root, path) });
   }
   return out;
