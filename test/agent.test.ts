@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -228,26 +228,42 @@ describe('hostile inputs are refused, nothing written outside the root, existing
     expect(readdirSync(join(root, 'var/lib/stratus-context/instances/i-evil/scripts'))).toEqual(['01-evil']);
   });
 
+  // Links the user made (owned by alice) are refused; the agent follows only links that root made in root's folders.
   for (const what of ['~/.ssh', 'authorized_keys']) {
-    it(`a symlinked ${what} is refused and its target untouched`, () => {
+    it.skipIf(process.getuid?.() !== 0)(`a symlinked ${what} that the user made is refused and its target untouched`, () => {
       const { root, inputs } = guest();
       const outside = join(inputs, 'outside');
       mkdirSync(outside);
       writeFileSync(join(outside, 'authorized_keys'), 'precious\n');
-      if (what === '~/.ssh') symlinkSync(outside, join(root, 'root/.ssh'));
+      const home = join(root, 'home/alice');
+      chownSync(home, 1000, 1000);
+      const link = what === '~/.ssh' ? join(home, '.ssh') : join(home, '.ssh/authorized_keys');
+      if (what === '~/.ssh') symlinkSync(outside, link);
       else {
-        mkdirSync(join(root, 'root/.ssh'), { mode: 0o700 });
-        symlinkSync(join(outside, 'authorized_keys'), join(root, 'root/.ssh/authorized_keys'));
+        mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+        chownSync(join(home, '.ssh'), 1000, 1000);
+        symlinkSync(join(outside, 'authorized_keys'), link);
       }
-      prepare(['--format', 'nocloud', '--iso', join(root, 'dev/sr0'), `ssh,${FIXTURES}/keys/ed25519.pub`]);
+      lchownSync(link, 1000, 1000);
+      prepare(['--format', 'opennebula', '--iso', join(root, 'dev/sr0'), '--var', 'USERNAME=alice', `ssh,${FIXTURES}/keys/ed25519.pub`]);
       const r = apply(root);
       // One failed item, named; nothing written through the link.
       expect(r.status).toBe(3);
-      expect(r.stderr).toMatch(/failed: keys of root: refusing \/root\/\.ssh.*symbolic link/);
+      expect(r.stderr).toMatch(/failed: keys of alice: refusing \/home\/alice\/\.ssh.*symbolic link/);
       expect(r.report.failures).toHaveLength(1);
       expect(readFileSync(join(outside, 'authorized_keys'), 'utf8')).toBe('precious\n');
     });
   }
+
+  it('a link that root made in a root-owned folder is followed (/home -> /srv/home)', () => {
+    const { root } = guest();
+    mkdirSync(join(root, 'srv'));
+    execFileSync('mv', [join(root, 'home'), join(root, 'srv/home')]);
+    symlinkSync('srv/home', join(root, 'home'));
+    prepare(['--format', 'opennebula', '--iso', join(root, 'dev/sr0'), '--var', 'USERNAME=alice', `ssh,${FIXTURES}/keys/ed25519.pub`]);
+    expect(apply(root).status).toBe(0);
+    expect(readFileSync(join(root, 'srv/home/alice/.ssh/authorized_keys'), 'utf8')).toBe(`${ED}\n`);
+  });
 
   it('a gzip bomb in user data is refused with a clear error', () => {
     const { root } = guest();

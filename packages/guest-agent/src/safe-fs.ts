@@ -1,4 +1,5 @@
-import { closeSync, constants as C, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants as C, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ContextError } from '@stratus-context/core';
 import type { GuestRoot } from './guest-root.js';
@@ -51,7 +52,10 @@ function checkProc(): void {
 export class GuestDir {
   constructor(
     readonly fd: number,
+    /** The path as asked for (what messages and checks name). */
     readonly guestPath: string,
+    /** Where it is once trusted links are followed. */
+    readonly physical: string = guestPath,
   ) {}
 
   at(name: string): string {
@@ -85,11 +89,33 @@ function kindOf(st: Stats): string {
   return 'not a regular file';
 }
 
-/** Opens `name` in `dir` as a directory, or undefined when it does not exist. */
-function openSubdir(dir: GuestDir, name: string): GuestDir | undefined {
+/** Links followed on one walk at most, as the kernel's own limit for nested links. */
+const MAX_LINKS = 8;
+const ownUid = () => process.getuid?.() ?? 0;
+
+/**
+ * A symbolic link the walk may follow: owned by root (or by the agent's own
+ * uid, for tests on a fake root) in a folder that only root can change, as
+ * /home -> /srv/home or Debian's /bin -> usr/bin. A link that anyone else
+ * could have made or replaced is refused.
+ */
+function trustedLink(dir: GuestDir, name: string): string | undefined {
+  try {
+    const link = lstatSync(dir.at(name));
+    const parent = dir.stat();
+    const trusted = (uid: number) => uid === 0 || uid === ownUid();
+    if (!link.isSymbolicLink() || !trusted(link.uid) || !trusted(parent.uid) || (parent.mode & 0o022) !== 0) return undefined;
+    return readlinkSync(dir.at(name));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Opens `name` in `dir` as a directory: the directory, a trusted link's target to follow, or undefined when it does not exist. */
+function openSubdir(dir: GuestDir, name: string): GuestDir | { link: string } | undefined {
   const guestPath = dir.child(name);
   try {
-    return new GuestDir(openSync(dir.at(name), DIR_FLAGS), guestPath);
+    return new GuestDir(openSync(dir.at(name), DIR_FLAGS), guestPath, dir.physical === '/' ? `/${name}` : `${dir.physical}/${name}`);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -99,6 +125,10 @@ function openSubdir(dir: GuestDir, name: string): GuestDir | undefined {
         what = kindOf(lstatSync(dir.at(name)));
       } catch {
         // gone meanwhile
+      }
+      if (what === 'a symbolic link') {
+        const target = trustedLink(dir, name);
+        if (target !== undefined) return { link: target };
       }
       throw refuse(what === 'a symbolic link' ? 'symlink-refused' : 'not-a-directory', guestPath, `it is ${what}`);
     }
@@ -132,6 +162,10 @@ export interface WalkOptions {
  */
 export function openGuestDir(root: GuestRoot, guestPath: string, options: WalkOptions = {}): GuestDir {
   checkProc();
+  return walk(root, guestPath, options, { links: 0 });
+}
+
+function walk(root: GuestRoot, guestPath: string, options: WalkOptions, hops: { links: number }): GuestDir {
   root.path(guestPath); // validates: absolute, no `..`
   const parts = guestPath.split('/').filter((p) => p !== '' && p !== '.');
   let dir = new GuestDir(openSync(root.dir, C.O_RDONLY | C.O_DIRECTORY), '/');
@@ -150,6 +184,13 @@ export function openGuestDir(root: GuestRoot, guestPath: string, options: WalkOp
         }
         next = openSubdir(dir, part);
         if (next === undefined) throw refuse('raced', dir.child(part), 'it vanished while being created');
+      }
+      if ('link' in next) {
+        // A trusted link: its target is walked afresh from the root, under the same rules.
+        if ((hops.links += 1) > MAX_LINKS) throw refuse('symlink-refused', dir.child(part), `more than ${MAX_LINKS} symbolic links on the way`);
+        const target = next.link.startsWith('/') ? next.link : `${dir.physical}/${next.link}`;
+        const resolved = walk(root, posix.normalize(target), {}, hops);
+        next = new GuestDir(resolved.fd, dir.child(part), resolved.physical);
       }
       dir.close();
       dir = next;
