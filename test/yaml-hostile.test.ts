@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { REPO } from './helpers.js';
+import { buildMultipart } from '@stratus-context/core';
+import { FIXTURES, REPO, runAgentBundle, tempDir } from './helpers.js';
 
 /**
  * YAML found by fuzzing that crashed the process reading it. A V8 abort
@@ -84,4 +86,31 @@ describe('YAML that crashed the process is refused with a typed error', () => {
       });
     });
   }
+});
+
+describe('the agent bundle, as installed in guests', () => {
+  it('two parts of 2 KB nested `- ` fail alone; the keys and a valid part with `permissions: 0644` and `append: yes` apply', () => {
+    const base = tempDir('stratus-yaml-');
+    const root = join(base, 'root');
+    for (const d of ['etc', 'root', 'var']) mkdirSync(join(root, d), { recursive: true });
+    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+    writeFileSync(join(root, 'etc/group'), 'root:x:0:\n');
+    writeFileSync(join(root, 'etc/motd'), 'old\n');
+    const key = readFileSync(join(FIXTURES, 'keys/ed25519.pub'), 'utf8').trim();
+    const part = (name: string, text: string) => ({ type: 'text/cloud-config', filename: name, content: new Uint8Array(Buffer.from(`#cloud-config\n${text}`)) });
+    const userData = buildMultipart([
+      part('deep-1', nested(1000)),
+      part('deep-2', nested(1000)),
+      part('motd', 'write_files:\n- path: /etc/motd\n  content: "new\\n"\n  permissions: 0644\n  append: yes\n'),
+    ]);
+    const context = join(base, 'context.sh');
+    writeFileSync(context, `SSH_PUBLIC_KEY='${key}'\nUSER_DATA_ENCODING='base64'\nUSER_DATA='${Buffer.from(userData).toString('base64')}'\n`);
+    const r = runAgentBundle(['apply', '--root', root, '--source', context, '--json']);
+    expect({ status: r.status, signal: r.signal }, r.stderr).toEqual({ status: 3, signal: null });
+    const report = JSON.parse(r.stdout) as { failures: { item: string }[] };
+    expect(report.failures.map((f) => f.item)).toEqual([expect.stringMatching(/part 1 \(deep-1\)/), expect.stringMatching(/part 2 \(deep-2\)/)]);
+    expect(readFileSync(join(root, 'root/.ssh/authorized_keys'), 'utf8')).toBe(`${key}\n`);
+    expect(readFileSync(join(root, 'etc/motd'), 'utf8')).toBe('old\nnew\n');
+    expect(statSync(join(root, 'etc/motd')).mode & 0o7777).toBe(0o644);
+  });
 });
