@@ -14,9 +14,10 @@ import { decodeCloudInitKeyValues } from '../src/cloud-init-kv.js';
 import { contextFromPairs } from '../src/context-from-pairs.js';
 import { parseKeyValues } from '../src/key-values.js';
 import { loadContext } from '../src/node/load-context.js';
+import { parseShellVariables } from '../src/shell-vars.js';
 import { parsePublicKeyFile } from '../src/ssh-keys.js';
 import { runWithHeapLimit } from './heap-limit.js';
-import { fixtureText } from './helpers.js';
+import { fixture, fixtureText } from './helpers.js';
 
 function timed<T>(fn: () => T): { value: T; ms: number } {
   const start = performance.now();
@@ -37,6 +38,14 @@ describe('linear time on hostile runs', () => {
     expect(value).toHaveLength(80_000);
     // Linear: under a second on a quiet machine (80 000 keys decoded), several on a loaded one.
     expect(ms).toBeLessThan(4000);
+  });
+
+  it('context.sh: a word of 250 000 quoted pieces (was 4 s: each piece scanned to the end for line breaks)', () => {
+    const word = fixture('fuzz/context-sh-quote-runs.sh').toString('latin1').trim().repeat(10);
+    const { value, ms } = timed(() => parseShellVariables(`${word}\nB='\n'\nC=1\n`));
+    expect(value.map((v) => [v.key, v.line])).toEqual([['A', 1], ['B', 2], ['C', 4]]);
+    expect(value[0]?.value).toBe("A=''".repeat(250_000 - 1).replaceAll("'", ''));
+    expect(ms).toBeLessThan(1000);
   });
 
   it('the path of a part: 100 000 slashes before its base name (was 5 s)', () => {
