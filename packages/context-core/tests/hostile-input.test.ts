@@ -27,8 +27,8 @@ function timed<T>(fn: () => T): { value: T; ms: number } {
 
 describe('linear time on hostile runs', () => {
   it('cloud-init.txt: a value with a 100 KB run of blanks inside (was 15 s)', () => {
-    const { value, ms } = timed(() => parseKeyValues(`A=x${' \t'.repeat(50_000)}y\n`));
-    expect(value[0]?.value).toBe(`x${' \t'.repeat(50_000)}y`);
+    const { value, ms } = timed(() => parseKeyValues(fixtureText('fuzz/cloud-init-txt-blank-run.txt')));
+    expect(value[1]?.value).toBe(`x${' \t'.repeat(50_000)}y`);
     expect(ms).toBeLessThan(1000);
   });
 
@@ -49,7 +49,7 @@ describe('linear time on hostile runs', () => {
   });
 
   it('the path of a part: 100 000 slashes before its base name (was 5 s)', () => {
-    const path = `dir${'/'.repeat(100_000)}run.sh///`;
+    const path = fixtureText('fuzz/pairs-slash-run.txt').trim().replace(/^x-shellscript,/, '');
     const { value, ms } = timed(() => contextFromPairs([{ pair: { type: 'text/x-shellscript', path, text: 'x' }, path, content: new Uint8Array() }]));
     expect(value.context.parts[0]?.filename).toBe('run.sh');
     expect(ms).toBeLessThan(1000);
@@ -59,7 +59,7 @@ describe('linear time on hostile runs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sniff-'));
     try {
       const file = join(dir, 'context');
-      writeFileSync(file, `${'\n'.repeat(65_536)}CONTEXT_METHOD=cloud-init\n`);
+      writeFileSync(file, fixture('fuzz/loader-newline-run.txt'));
       const start = performance.now();
       const loaded = await loadContext(file);
       expect(performance.now() - start).toBeLessThan(1000);

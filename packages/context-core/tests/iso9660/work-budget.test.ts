@@ -3,13 +3,15 @@
  * directory record of a forged image may point into one shared chain of
  * continuation areas, each hop within the per-chain limit.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ByteReader, latin1 } from '../../src/iso9660/bytes.js';
 import { decodeDirectoryRecord } from '../../src/iso9660/directory-record.js';
 import { DEFAULT_READ_LIMITS } from '../../src/iso9660/format.js';
 import { encodeIso, isoFile, openIso } from '../../src/iso9660/index.js';
 import { encodeCE, encodeEntry } from '../../src/iso9660/susp.js';
-import { contextError } from './helpers.js';
+import { contextError, hexDiff } from './helpers.js';
 
 const HOPS = DEFAULT_READ_LIMITS.maxContinuations;
 
@@ -54,7 +56,17 @@ function sharedChainImage(files: number): Uint8Array {
   return iso;
 }
 
+/** fixtures/fuzz/iso9660-shared-ce-chain.iso: the shape, small enough to keep, replayed and mutated by `npm run fuzz`. */
+const FIXTURE = fileURLToPath(new URL('../../../../fixtures/fuzz/iso9660-shared-ce-chain.iso', import.meta.url));
+
 describe('the work budget of one image', () => {
+  it('the fixture is sharedChainImage(300) and is refused', async () => {
+    const iso = sharedChainImage(300);
+    if (process.env['UPDATE_FUZZ_FIXTURES'] === '1') writeFileSync(FIXTURE, iso);
+    expect(hexDiff(iso, readFileSync(FIXTURE))).toBe('');
+    expect((await contextError(() => openIso(iso))).code).toBe('iso-work-budget');
+  });
+
   it('an image whose records all share one long continuation chain: iso-work-budget, quickly', async () => {
     const iso = sharedChainImage(2000);
     const start = performance.now();
