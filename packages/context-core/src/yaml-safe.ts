@@ -6,12 +6,12 @@ import { pyyamlTags } from './yaml-schema.js';
  * Every YAML the project reads (a `#cloud-config` part, NoCloud `meta-data`)
  * goes through `loadYaml`: one document, read as cloud-init's
  * `yaml.safe_load` reads it (yaml-schema.ts), within bounds. Any text gives a
- * value or a ContextError, in time and memory linear in its size.
+ * value or a ContextError, in time and memory bounded by `YamlLimits`.
  *
  * The bounds are checked by a linear pass over the `yaml` package's Lexer
  * before its Parser and Composer see the text. The Lexer is a flat state
  * machine; the Parser keeps a CST of about 700 bytes per byte of `- - -`, and
- * the Composer recurses once per level: a few thousand levels overflow the
+ * the Composer recurses once per level: about a thousand levels overflow the
  * stack, and near the limit V8 can abort the process (`RegExpCompiler
  * Allocation failed`), which no `catch` sees.
  */
@@ -20,7 +20,7 @@ export interface YamlLimits {
   /**
    * UTF-8 bytes of text. cloud-init's user data is at most 16 KiB gzipped
    * (EC2, OpenNebula), which decodes to far more; 1 MiB leaves room for large
-   * `write_files` contents while keeping the parse under a second.
+   * `write_files` contents, which cost little (one token each).
    */
   maxBytes: number;
   /**
@@ -31,10 +31,10 @@ export interface YamlLimits {
    */
   maxDepth: number;
   /**
-   * Lexer tokens other than spaces, newlines and comments: scalars,
-   * indicators, brackets, anchors, tags. The `yaml` package keeps about
-   * 1-2.5 KB and 20 us per token; 20000 tokens stay under 50 MB, and are
-   * ten times a cloud-config with a thousand `write_files` entries.
+   * Lexer tokens, blanks and comments included (a scalar of any length is
+   * one). The `yaml` package spends up to 2.5 KB and 20 us on a token, about
+   * 4 us on a blank line; the worst texts of 50000 tokens take under a second
+   * and fit a 48 MB heap. A `write_files` entry is some 25 tokens.
    */
   maxTokens: number;
   /**

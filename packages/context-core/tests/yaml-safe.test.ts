@@ -185,6 +185,11 @@ const hostile = fc.oneof(
     return lines.join('\n');
   }),
   nesting(400).map((levels) => nestedDocument(levels).text),
+  // Anchors nested to the limit, each holding an alias of the one before: expanded, deeper than the limit.
+  fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 63 }), fc.boolean()).map(([n, depth, flow]) => {
+    const wrap = (inner: string) => (flow ? `${'['.repeat(depth)}${inner}${']'.repeat(depth)}` : `\n  ${'- '.repeat(depth)}${inner}`);
+    return Array.from({ length: n + 1 }, (_, i) => `a${i}: &a${i} ${wrap(i === 0 ? 'x' : `*a${i - 1}`)}`).join('\n');
+  }),
 );
 
 describe('any text gives a value or a ContextError, in bounded time', () => {

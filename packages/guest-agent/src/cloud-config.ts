@@ -61,6 +61,7 @@ function commandLine(cmd: unknown, where: string): string {
   throw bad(where, 'runcmd entries must be strings or lists of words');
 }
 
+/** Largest file a gzipped `content` unpacks to (a bomb of a few KB stops here). */
 const GUNZIP_MAX = 64 << 20;
 
 /**
