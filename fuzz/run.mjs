@@ -9,7 +9,8 @@
  * a ContextError, within the target's time bound and the heap. Anything
  * else (another exception, a timeout, out-of-memory, a dead thread) is a
  * finding, saved as fuzz/findings/<target>-<hash>.bin; the exit code is 1
- * when there is one. `--self-test` checks instead that the harness reports
+ * when there is one. `--keep-slowest` also saves the slowest input of each
+ * target as fuzz/findings/slowest/<target>-slowest.bin. `--self-test` checks instead that the harness reports
  * each kind of failure (targets/canaries.mjs).
  */
 import { createHash } from 'node:crypto';
@@ -31,7 +32,13 @@ const SAVED_PER_SIGNATURE = 3;
 const WARM_UP = 10;
 
 const { values: args } = parseArgs({
-  options: { seconds: { type: 'string', default: '60' }, target: { type: 'string' }, seed: { type: 'string' }, 'self-test': { type: 'boolean' } },
+  options: {
+    seconds: { type: 'string', default: '60' },
+    target: { type: 'string' },
+    seed: { type: 'string' },
+    'self-test': { type: 'boolean' },
+    'keep-slowest': { type: 'boolean' },
+  },
 });
 if (args['self-test']) process.exit(await selfTest());
 
@@ -104,13 +111,20 @@ async function fuzz(target, budgetMs) {
     stats.inputs += 1;
     if (result.outcome === 'value' || result.outcome === 'context-error') {
       stats[result.outcome] += 1;
-      stats.maxMs = Math.max(stats.maxMs, result.ms);
+      if (result.ms > stats.maxMs) {
+        stats.maxMs = result.ms;
+        stats.slowest = input;
+      }
     } else {
       stats.findings += 1;
       report(target, input, result);
     }
   }
   worker.stop();
+  if (args['keep-slowest'] && stats.slowest !== undefined) {
+    mkdirSync(join(FINDINGS, 'slowest'), { recursive: true });
+    writeFileSync(join(FINDINGS, 'slowest', `${target.name}-slowest.bin`), stats.slowest);
+  }
   return { ...stats, ms: performance.now() - start };
 }
 

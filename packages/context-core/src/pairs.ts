@@ -75,43 +75,38 @@ export function expandPath(path: string, vars: ExpandEnv, pair = path): string {
     out = home;
     i = 1;
   }
-  while (i < path.length) {
-    const dollar = path.indexOf('$', i);
-    if (dollar === -1) {
-      out += path.slice(i);
-      break;
-    }
-    out += path.slice(i, dollar);
-    i = dollar;
+  // Literal text is copied by slices, from `from` up to the next expansion.
+  let from = i;
+  for (let dollar = path.indexOf('$', i); dollar !== -1; dollar = path.indexOf('$', i)) {
     let name: string;
     let end: number;
-    if (path[i + 1] === '{') {
-      const close = path.indexOf('}', i + 2);
+    if (path[dollar + 1] === '{') {
+      const close = path.indexOf('}', dollar + 2);
       if (close === -1) {
         throw invalidInput('bad-path', `unclosed \${ in pair "${pair}"`, { pair });
       }
-      name = path.slice(i + 2, close);
+      name = path.slice(dollar + 2, close);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
         throw invalidInput('bad-path', `"\${${name}}" in pair "${pair}" is not a variable name`, { pair });
       }
       end = close + 1;
     } else {
-      end = i + 1;
+      end = dollar + 1;
       if (end >= path.length || !NAME_START.test(path[end] as string)) {
-        out += '$';
-        i += 1;
+        i = dollar + 1;
         continue;
       }
       while (end < path.length && NAME_CHAR.test(path[end] as string)) end += 1;
-      name = path.slice(i + 1, end);
+      name = path.slice(dollar + 1, end);
     }
     // Own properties only: `$constructor` must not read Object.prototype.
     const value = Object.hasOwn(vars.env, name) ? vars.env[name] : undefined;
     if (typeof value !== 'string') {
       throw invalidInput('unset-variable', `variable ${name} in pair "${pair}" is not set`, { pair });
     }
-    out += value;
-    i = end;
+    out += path.slice(from, dollar) + value;
+    i = from = end;
   }
+  out += path.slice(from);
   return out;
 }

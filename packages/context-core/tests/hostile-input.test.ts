@@ -86,6 +86,12 @@ describe('memory in proportion to the input', () => {
     expect(r, r.message).toEqual({ outcome: 'value' });
   });
 
+  it('a pair path of 3 million literal dollars (a string piece for each)', async () => {
+    const path = fixtureText('fuzz/pairs-dollar-run.txt').trim().replace(/^x-shellscript,/, '').repeat(4);
+    const r = await runWithHeapLimit(src('pairs.ts'), 'expandPath', [path, { env: {} }], 48);
+    expect(r, r.message).toEqual({ outcome: 'value' });
+  });
+
   for (const [what, value] of [
     ['double-quoted', (s: string) => `"${s}"`],
     ['bare', (s: string) => s],
