@@ -10,7 +10,10 @@
  * else (another exception, a timeout, out-of-memory, a dead thread) is a
  * finding, saved as fuzz/findings/<target>-<hash>.bin; the exit code is 1
  * when there is one. `--keep-slowest` also saves the slowest input of each
- * target as fuzz/findings/slowest/<target>-slowest.bin. `--self-test` checks instead that the harness reports
+ * target as fuzz/findings/slowest/<target>-slowest.bin and prints how its
+ * time grows from a quarter of it to all of it (4x is linear, a quadratic
+ * scan shows 16x; a prefix refused early, as a cut image is, shows more
+ * for no fault). `--self-test` checks instead that the harness reports
  * each kind of failure (targets/canaries.mjs).
  */
 import { createHash } from 'node:crypto';
@@ -89,6 +92,20 @@ async function runOne(worker, prepared, input) {
   return worker.run(input, prepared.timeoutMs);
 }
 
+/** Saves the slowest input, and prints its best-of-3 time for a quarter of it and for all of it. */
+async function keepSlowest(worker, prepared, input) {
+  mkdirSync(join(FINDINGS, 'slowest'), { recursive: true });
+  writeFileSync(join(FINDINGS, 'slowest', `${prepared.name}-slowest.bin`), input);
+  const best = async (bytes) => {
+    let ms = Infinity;
+    for (let k = 0; k < 3; k++) ms = Math.min(ms, (await worker.run(bytes, prepared.timeoutMs)).ms ?? Infinity);
+    return ms;
+  };
+  const quarter = await best(input.subarray(0, input.length >> 2));
+  const all = await best(input);
+  console.log(`slowest ${prepared.name}: ${input.length} bytes, ${all.toFixed(0)} ms; a quarter of it ${quarter.toFixed(0)} ms (${(all / Math.max(quarter, 0.1)).toFixed(1)}x)`);
+}
+
 async function fuzz(target, budgetMs) {
   const start = performance.now();
   const stats = { inputs: 0, value: 0, 'context-error': 0, findings: 0, maxMs: 0 };
@@ -120,11 +137,8 @@ async function fuzz(target, budgetMs) {
       report(target, input, result);
     }
   }
+  if (args['keep-slowest'] && stats.slowest !== undefined) await keepSlowest(worker, prepared, stats.slowest);
   worker.stop();
-  if (args['keep-slowest'] && stats.slowest !== undefined) {
-    mkdirSync(join(FINDINGS, 'slowest'), { recursive: true });
-    writeFileSync(join(FINDINGS, 'slowest', `${target.name}-slowest.bin`), stats.slowest);
-  }
   return { ...stats, ms: performance.now() - start };
 }
 
