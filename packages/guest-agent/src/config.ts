@@ -127,7 +127,7 @@ export function parseConfig(text: string, root: GuestRoot, knownLabels: readonly
     const body = raw.replace(/(^|\s)#.*$/, '').trim();
     if (body === '') return;
     const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(body);
-    if (m === null) throw badConfig(`expected "key = value", got "${body}"`, line);
+    if (m === null) throw badConfig('expected "key = value"', line);
     const key = m[1]!.toLowerCase();
     const value = m[2]!.replace(/^(["'])(.*)\1$/, '$2').trim();
     if (seen.has(key)) throw badConfig(`${key} is set twice`, line);
