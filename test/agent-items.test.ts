@@ -101,7 +101,7 @@ describe('one bad item does not block the others', () => {
     expect(readFileSync(join(root, 'var/log/stratus-context/agent.log'), 'utf8')).toMatch(/FAILED hostname: /);
   });
 
-  for (const plant of ['a FIFO', 'a symbolic link', 'a hard link']) {
+  for (const plant of ['a FIFO', 'a symbolic link', 'a hard link', ...(asRoot ? ['a character device'] : [])]) {
     it(`${plant} planted as a formerly managed user's authorized_keys fails that user only, at once`, () => {
       const { base, root } = guest();
       expect(apply(root, contextSh(base, { USERNAME: 'alice', SSH_PUBLIC_KEY: ED })).status).toBe(0);
@@ -110,11 +110,12 @@ describe('one bad item does not block the others', () => {
       execFileSync('rm', ['-f', file]);
       if (plant === 'a FIFO') execFileSync('mkfifo', [file]);
       else if (plant === 'a symbolic link') execFileSync('ln', ['-s', secret, file]);
+      else if (plant === 'a character device') execFileSync('mknod', [file, 'c', '1', '5']); // /dev/zero: endless
       else linkSync(secret, file);
       const r = apply(root, contextSh(base, { SSH_PUBLIC_KEY: RSA }));
       expect(r.ms).toBeLessThan(20_000);
       expect(r.status, r.stderr).toBe(3);
-      expect(r.report.failures).toEqual([{ item: 'keys of alice', error: expect.stringMatching(/refusing \/home\/alice\/\.ssh\/authorized_keys: it (is a FIFO|is a symbolic link|has 2 hard links)/) }]);
+      expect(r.report.failures).toEqual([{ item: 'keys of alice', error: expect.stringMatching(/refusing \/home\/alice\/\.ssh\/authorized_keys: it (is a FIFO|is a symbolic link|has 2 hard links|is a device)/) }]);
       expect(keysOf(root, '/root')).toBe(`${RSA}\n`);
       expect(readFileSync(secret, 'utf8')).toMatch(/^root:\*:/);
       // alice stays managed, so the next boot tries again and removes the old key once the file is sane.

@@ -48,7 +48,7 @@ Commands:
             when the image has no systemd)
     --root DIR (required), --node PATH (default /usr/bin/node)
 
-Without --source, block devices (/dev/sr*, vd*, sd*, xvd*, hd*) are read
+Without --source, block devices (/dev/sr*, vd*, sd*, xvd*, hd*, nvme*n*) are read
 directly for an ISO 9660 volume labelled CONTEXT, cidata, CIDATA, config-2,
 HEPIX or _STRATUSLAB: read-only and removable devices (CD-ROMs) first, then
 by label in that order. A writable disk is never the context unless

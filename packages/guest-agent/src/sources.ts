@@ -31,7 +31,7 @@ export const SEED_DIRS = [
   '/media/context',
 ];
 /** Device names worth a look: CD-ROMs and virtual disks (whole disks: partitions carry no ISO 9660 volume). */
-const DEVICE_NAME = /^(sr\d+|cdrom\d*|hd[a-z]|sd[a-z]+|vd[a-z]+|xvd[a-z]+)$/;
+const DEVICE_NAME = /^(sr\d+|cdrom\d*|hd[a-z]|sd[a-z]+|vd[a-z]+|xvd[a-z]+|nvme\d+n\d+)$/;
 /** How often /dev is looked at again while waiting for the context device. */
 export const DEVICE_POLL_MS = 100;
 const PVD_OFFSET = 16 * 2048;
