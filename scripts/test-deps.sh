@@ -2,7 +2,10 @@
 # Make sure every external tool the test suite needs is present; install what
 # is missing when running as root (Debian 12 / bookworm).
 #
-#   - genisoimage (genisoimage, isoinfo), xorriso, p7zip-full (7z)
+#   - genisoimage (genisoimage, isoinfo), xorriso, p7zip-full (7z),
+#     libarchive-tools (bsdtar), python3-pycdlib (pycdlib-extract-files and
+#     the pycdlib module), libcdio-utils (iso-info): the ISO interop readers
+#   - dosfstools (mkfs.fat, fsck.fat), mtools (mcopy, mdir): the FAT interop tests
 #   - Debian's /usr/bin/python3 with cloud-init's Python deps that the
 #     interop probe imports (yaml, requests, configobj, jinja2, jsonschema,
 #     jsonpatch, netifaces: the modules cloud-init's datasources load)
@@ -38,7 +41,9 @@ add_pkg() { # add_pkg WHAT PACKAGE
 check_all() {
   missing_pkgs=() missing_lines=() need_cloud_init=0
   local pair
-  for pair in genisoimage:genisoimage isoinfo:genisoimage xorriso:xorriso 7z:p7zip-full; do
+  for pair in genisoimage:genisoimage isoinfo:genisoimage xorriso:xorriso 7z:p7zip-full \
+      bsdtar:libarchive-tools pycdlib-extract-files:python3-pycdlib iso-info:libcdio-utils \
+      mkfs.fat:dosfstools fsck.fat:dosfstools mcopy:mtools mdir:mtools; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || add_pkg "command ${pair%%:*}" "${pair#*:}"
   done
   [[ -f "$CI_STAMP" && -f "$CI_DIST/cloudinit/user_data.py" ]] || need_cloud_init=1

@@ -159,6 +159,14 @@ export const S_IFDIR = 0o040000;
 export const S_IFREG = 0o100000;
 export const S_IFLNK = 0o120000;
 
+/**
+ * Zero blocks after the data when the caller gives no padBlocks: 150 (300 KiB), what
+ * genisoimage and `xorriso -as mkisofs` append by default (`-pad`). Without it a small
+ * image is 48 KiB or less, which libarchive (bsdtar) does not take for ISO 9660: its
+ * bid wants more than the system area and 8 blocks.
+ */
+export const DEFAULT_PAD_BLOCKS = 150;
+
 /** Default permission bits when the caller gives none (what `install -m` gives data and directories). */
 export const DEFAULT_FILE_MODE = 0o644;
 export const DEFAULT_DIR_MODE = 0o755;

@@ -6,9 +6,13 @@
  * Image order (ECMA-119 §6.2, §6.8; shared/docs/iso9660.md §1):
  *   0-15 system area | 16 PVD | 17 Joliet SVD | terminator |
  *   ISO L, M path tables | Joliet L, M path tables |
- *   ISO directories (path table order) | Joliet directories |
- *   Rock Ridge continuation blocks | file data | optional zero padding.
- * Joliet records point to the same file extents as ISO records.
+ *   ISO directories (path table order), each followed by the Rock Ridge
+ *   continuation blocks of its records | Joliet directories | file data |
+ *   optional zero padding.
+ * Joliet records point to the same file extents as ISO records. Continuation
+ * blocks sit right after their directory as in genisoimage and xorriso
+ * images: libarchive reads the image front to back and drops (truncates the
+ * names of) continuation areas that lie past the Joliet directories.
  */
 import { ContextError, overLimit } from '../errors.js';
 import { encodeUcs2be, latin1Bytes } from './bytes.js';
@@ -97,6 +101,8 @@ export interface PlannedDir extends Placed {
   parent: PlannedDir;
   identifier: Uint8Array;
   records: PlannedRecord[];
+  /** Continuation blocks of this directory's records, placed right after its extent. */
+  ceBlocks: PlannedCeBlock[];
 }
 
 export interface PlannedFile extends Placed {
@@ -114,7 +120,6 @@ export interface PlanInternals {
   options: ResolvedOptions;
   iso: PlannedTree;
   joliet: PlannedTree | undefined;
-  ceBlocks: PlannedCeBlock[];
   files: PlannedFile[];
 }
 
@@ -173,7 +178,7 @@ function namespaces(root: DirNode, o: ResolvedOptions): { iso: Namespace; joliet
 /** Path table order (§9.4): breadth first, each parent's subdirectories by identifier. */
 function planDirectories(root: DirNode, ns: Namespace): PlannedDir[] {
   const dirs: PlannedDir[] = [];
-  const rootDir = { node: root, number: 1, lba: -1, size: 0, identifier: new Uint8Array([0]), records: [] } as Omit<PlannedDir, 'parent'> & {
+  const rootDir = { node: root, number: 1, lba: -1, size: 0, identifier: new Uint8Array([0]), records: [], ceBlocks: [] } as Omit<PlannedDir, 'parent'> & {
     parent?: PlannedDir;
   };
   rootDir.parent = rootDir as PlannedDir;
@@ -182,7 +187,7 @@ function planDirectories(root: DirNode, ns: Namespace): PlannedDir[] {
     const parent = dirs[i]!;
     const subdirs = ns.sorted(parent.node.children.filter((c): c is DirNode => c.kind === 'directory'));
     for (const node of subdirs) {
-      dirs.push({ node, number: dirs.length + 1, parent, lba: -1, size: 0, identifier: ns.id(node), records: [] });
+      dirs.push({ node, number: dirs.length + 1, parent, lba: -1, size: 0, identifier: ns.id(node), records: [], ceBlocks: [] });
     }
   }
   return dirs;
@@ -241,7 +246,8 @@ function buildRecords(
 }
 
 /** Places records so none crosses a block boundary (§6.8.1.1) and spills System Use into CE areas. */
-function placeRecords(dir: PlannedDir, drafts: RecordDraft[], ceBlocks: PlannedCeBlock[]): void {
+function placeRecords(dir: PlannedDir, drafts: RecordDraft[]): void {
+  const ceBlocks = dir.ceBlocks;
   let offset = 0;
   for (const d of drafts) {
     const room = DR.MAX_LENGTH - systemUseStart(d.identifier.length);
@@ -275,11 +281,10 @@ function planTree(
   ns: Namespace,
   fileOf: Map<FileNode, PlannedFile>,
   o: ResolvedOptions,
-  ceBlocks: PlannedCeBlock[],
 ): PlannedTree {
   const dirs = planDirectories(root, ns);
   const dirOf = new Map(dirs.map((d) => [d.node, d]));
-  for (const d of dirs) placeRecords(d, buildRecords(d, ns, dirOf, fileOf, o), ceBlocks);
+  for (const d of dirs) placeRecords(d, buildRecords(d, ns, dirOf, fileOf, o));
   const size = pathTableSize(dirs.map((d) => ({ identifier: d.identifier, extent: 0, parent: 0 })));
   return { dirs, pathTableSize: size, pathTableL: -1, pathTableM: -1 };
 }
@@ -307,9 +312,8 @@ export function planIso(entries: readonly IsoEntryInput[], options: IsoWriteOpti
   const ns = namespaces(root, o);
   const files = collectFiles(root, o.dataOrder).map((node) => ({ node, lba: -1, size: node.size }));
   const fileOf = new Map(files.map((f) => [f.node, f]));
-  const ceBlocks: PlannedCeBlock[] = [];
-  const iso = planTree(root, ns.iso, fileOf, o, ceBlocks);
-  const joliet = o.joliet ? planTree(root, ns.joliet, fileOf, o, []) : undefined;
+  const iso = planTree(root, ns.iso, fileOf, o);
+  const joliet = o.joliet ? planTree(root, ns.joliet, fileOf, o) : undefined;
 
   const extents: IsoExtent[] = [{ kind: 'system-area', lba: 0, blocks: SYSTEM_AREA_BLOCKS, bytes: 0 }];
   let next = FIRST_DESCRIPTOR_BLOCK;
@@ -329,9 +333,9 @@ export function planIso(entries: readonly IsoEntryInput[], options: IsoWriteOpti
   for (const t of [iso, joliet]) {
     for (const d of t?.dirs ?? []) {
       d.lba = take({ kind: 'directory', blocks: d.size / BLOCK_SIZE, bytes: d.size, path: d.node.path || '/', namespace: t === iso ? 'iso9660' : 'joliet' });
+      for (const b of d.ceBlocks) b.lba = take({ kind: 'continuation', blocks: 1, bytes: b.used });
     }
   }
-  for (const b of ceBlocks) b.lba = take({ kind: 'continuation', blocks: 1, bytes: b.used });
   for (const f of files) {
     // Empty files own no extent; they point at block 0 and readers never read them (§9 of the fact sheet).
     f.lba = f.size === 0 ? 0 : take({ kind: 'file', blocks: blocksOf(f.size), bytes: f.size, path: f.node.path });
@@ -347,6 +351,6 @@ export function planIso(entries: readonly IsoEntryInput[], options: IsoWriteOpti
     timestamp: o.timestamp,
     extents: Object.freeze(extents),
   });
-  internals.set(plan, { options: o, iso, joliet, ceBlocks, files });
+  internals.set(plan, { options: o, iso, joliet, files });
   return plan;
 }

@@ -5,7 +5,7 @@
  */
 import { invalidInput } from '../errors.js';
 import { toSeconds } from './dates.js';
-import { DEFAULT_APPLICATION_ID, DEFAULT_DIR_MODE, DEFAULT_TIMESTAMP, VD } from './format.js';
+import { DEFAULT_APPLICATION_ID, DEFAULT_DIR_MODE, DEFAULT_PAD_BLOCKS, DEFAULT_TIMESTAMP, VD } from './format.js';
 import type { IsoLevel } from './names.js';
 
 export interface IsoWriteOptions {
@@ -29,7 +29,7 @@ export interface IsoWriteOptions {
   rockRidge?: boolean;
   /** Order of file data: `path` (full path order, as xorriso; default) or `input` (the tree's own order, depth first). */
   dataOrder?: 'path' | 'input';
-  /** Zero blocks appended after the data (genisoimage adds 150 by default; we add none). */
+  /** Zero blocks appended after the data; default DEFAULT_PAD_BLOCKS (150, genisoimage's `-pad`), 0 for none. */
   padBlocks?: number;
   /** Permission bits of the root directory (default 0o755). */
   rootMode?: number;
@@ -75,7 +75,7 @@ function oneOf<T>(value: unknown, allowed: readonly T[], fallback: T, field: str
 
 export function resolveOptions(o: IsoWriteOptions): ResolvedOptions {
   if (o === null || typeof o !== 'object') throw invalidInput('iso-bad-option', 'options must be an object', { key: 'options' });
-  const padBlocks = o.padBlocks ?? 0;
+  const padBlocks = o.padBlocks ?? DEFAULT_PAD_BLOCKS;
   if (!Number.isInteger(padBlocks) || padBlocks < 0 || padBlocks > 1_000_000) {
     throw invalidInput('iso-bad-option', 'padBlocks must be a whole number of blocks, 0-1000000', { key: 'padBlocks' });
   }

@@ -76,8 +76,12 @@ function* pieces(plan: IsoPlan, p: PlanInternals): Generator<ImagePiece> {
   if (p.joliet) yield descriptor(p, p.joliet, 'joliet', plan.volumeBlocks);
   yield encodeTerminator();
   for (const t of [p.iso, p.joliet]) if (t) yield* pathTables(t);
-  for (const t of [p.iso, p.joliet]) for (const d of t?.dirs ?? []) yield encodeDirectory(d, ts);
-  for (const b of p.ceBlocks) yield encodeContinuationBlock(b);
+  for (const t of [p.iso, p.joliet]) {
+    for (const d of t?.dirs ?? []) {
+      yield encodeDirectory(d, ts);
+      for (const b of d.ceBlocks) yield encodeContinuationBlock(b);
+    }
+  }
   for (const f of p.files) if (f.size > 0) yield f;
   if (p.options.padBlocks > 0) yield { zeros: p.options.padBlocks * BLOCK_SIZE };
 }

@@ -11,7 +11,7 @@ import { IsoImage } from '../../src/iso9660/index.js';
 /** A file in fixtures/iso9660/ (see its README for how each was made). */
 export const fixture = (name: string) => fileURLToPath(new URL(`../../../../fixtures/iso9660/${name}`, import.meta.url));
 
-export const INSTALL_HINT = 'install the interop tools with: apt-get update && apt-get install -y genisoimage xorriso p7zip-full';
+export const INSTALL_HINT = 'install the interop tools with: apt-get update && apt-get install -y genisoimage xorriso p7zip-full libarchive-tools python3-pycdlib libcdio-utils (or bash scripts/test-deps.sh)';
 
 /** Fails (never skips) when an interop tool is missing. */
 export function requireTool(tool: string): void {

@@ -91,7 +91,7 @@ describe('crafted corruptions give the documented errors', () => {
     ['an image cut before its directories', () => consume(SAMPLE.subarray(0, 20 * 2048)), 'iso-extent-outside', 'corrupt-data'],
     ['a directory pointing to the root', () => consume(patched((i) => setExtent(i, ['NESTED'], root))), 'iso-dir-loop', 'corrupt-data'],
     ['a directory pointing to its parent', () => consume(patched((i) => setExtent(i, ['NESTED', 'DEEPER'], locate(i, ['NESTED']).rec.extent))), 'iso-dir-loop', 'corrupt-data'],
-    ['a directory inside another', () => consume(patched((i) => { setExtent(i, ['NESTED'], root); setSize(i, [], 4096); })), 'iso-dir-loop', 'corrupt-data'],
+    ['a directory inside another', () => consume(patched((i) => { setExtent(i, ['NESTED', 'DEEPER'], locate(i, ['NESTED']).rec.extent); setSize(i, ['NESTED'], 4096); })), 'iso-dir-loop', 'corrupt-data'],
     ['a file extent past the end', () => consume(patched((i) => setExtent(i, ['USER_DAT'], 0xffffff00))), 'iso-extent-outside', 'corrupt-data'],
     ['a 4 GiB file size', () => consume(patched((i) => setSize(i, ['USER_DAT'], 0xffffffff))), 'iso-extent-outside', 'corrupt-data'],
     ['a 4 GiB directory', () => consume(patched((i) => setSize(i, ['NESTED'], 0xfffff800))), 'iso-directory-too-large', 'limit'],

@@ -24,7 +24,7 @@ const HOPS = DEFAULT_READ_LIMITS.maxContinuations;
  */
 function sharedChainImage(files: number): Uint8Array {
   const tree = [isoFile('chain', new Uint8Array(HOPS * 2048)), ...Array.from({ length: files }, (_, k) => isoFile(`f${k}`, ''))];
-  const iso = encodeIso(tree, { volumeId: 'V', joliet: false });
+  const iso = encodeIso(tree, { volumeId: 'V', joliet: false, padBlocks: 0 });
   const pvdRoot = decodeDirectoryRecord(new ByteReader(iso), 16 * 2048 + 156);
   const dir = new ByteReader(iso.subarray(pvdRoot.extent * 2048, pvdRoot.extent * 2048 + pvdRoot.dataLength), pvdRoot.extent * 2048);
   const records: { offset: number; name: string; extent: number; systemUseOffset: number; systemUse: Uint8Array }[] = [];
