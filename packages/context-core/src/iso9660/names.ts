@@ -9,7 +9,11 @@
  *    if padded with 0x20, then version descending. Not a plain byte compare
  *    (shared/docs/iso9660.md §3).
  *  - Joliet (spec pp. 4-5): UCS-2BE, at most 64 characters, without
- *    `* / : ; ? \` and control characters.
+ *    `* / : ; ? \` and control characters. UCS-2 has no surrogate pairs: a
+ *    character outside the BMP becomes one `_`, as xorriso writes it
+ *    (genisoimage refuses the name), since libcdio's iso-info stops listing
+ *    a directory at a pair. Trailing dots are kept (`...`, `a.`), as both
+ *    tools keep them.
  */
 import { WRITE_LIMITS } from './format.js';
 
@@ -141,14 +145,15 @@ export function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** What Joliet forbids in a name: control characters and `*`, `/`, `:`, `;`, `?`, backslash. */
-const JOLIET_FORBIDDEN = /[\u0000-\u001f*/:;?\\]/gu;
+/**
+ * What Joliet forbids in a name, each replaced by `_`: control characters, `*`, `/`, `:`,
+ * `;`, `?`, backslash, and (UCS-2 being 16-bit) every character outside the BMP.
+ */
+const JOLIET_FORBIDDEN = /[\u0000-\u001f*/:;?\\\u{10000}-\u{10ffff}\ud800-\udfff]/gu;
 
-/** Cuts `s` to at most `units` UTF-16 code units without splitting a surrogate pair. */
+/** Cuts `s` to at most `units` code units (mapped names hold no surrogates). */
 function cutUnits(s: string, units: number): string {
-  if (s.length <= units) return s;
-  const last = s.charCodeAt(units - 1);
-  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? units - 1 : units);
+  return s.length <= units ? s : s.slice(0, units);
 }
 
 /** Fits a name into `max` units, keeping its extension (at most 16 units), as xorriso does. */
@@ -159,8 +164,9 @@ function fitJoliet(base: string, ext: string, max: number): string {
 function jolietCandidate(name: string): { base: string; ext: string } {
   const mapped = name.replace(JOLIET_FORBIDDEN, '_');
   const dot = mapped.lastIndexOf('.');
-  // An "extension" longer than 16 units is part of the name, so shortening keeps its start.
-  if (dot <= 0 || mapped.length - dot - 1 > 16) return { base: mapped, ext: '' };
+  // An "extension" longer than 16 units is part of the name, so shortening keeps its start;
+  // a trailing dot is part of the name too (`a.` and `...` stay as they are).
+  if (dot <= 0 || dot === mapped.length - 1 || mapped.length - dot - 1 > 16) return { base: mapped, ext: '' };
   return { base: mapped.slice(0, dot), ext: mapped.slice(dot + 1) };
 }
 
@@ -176,8 +182,8 @@ export function assignJolietNames(children: readonly NamedChild[]): string[] {
   const first = cands.map((c) => fitJoliet(c.base, c.ext, max));
   const order = children.map((_, i) => i).sort((a, b) => compareCodeUnits(children[a]!.name, children[b]!.name));
   const taken = new Set(first);
-  // `.` and `..` are the directory's own records: a name that maps to one (`...` loses its
-  // trailing dots) must take another, or readers see a second parent.
+  // `.` and `..` are the directory's own records: a name that maps to one must take
+  // another, or readers see a second parent.
   const claimed = new Set<string>(['.', '..']);
   const out: string[] = new Array<string>(children.length);
   for (const i of order) {

@@ -72,7 +72,7 @@ describe('ECMA-119 §9.3 record order', () => {
 
 describe('Joliet names', () => {
   it('keeps names up to 64 characters and replaces forbidden characters', () => {
-    expect(assignJolietNames([file('meta-data'), file('a:b*c?.txt'), file('Ünïcödé 😀.txt')])).toEqual(['meta-data', 'a_b_c_.txt', 'Ünïcödé 😀.txt']);
+    expect(assignJolietNames([file('meta-data'), file('a:b*c?.txt'), file('Ünïcödé.txt')])).toEqual(['meta-data', 'a_b_c_.txt', 'Ünïcödé.txt']);
   });
 
   it('shortens long names to 64 units keeping the extension, and de-duplicates', () => {
@@ -90,8 +90,13 @@ describe('Joliet names', () => {
     expect(new Set(out).size).toBe(out.length);
   });
 
-  it('never splits a surrogate pair when shortening', () => {
-    const [n] = assignJolietNames([file('x'.repeat(63) + '😀😀')]);
-    expect(n).toBe('x'.repeat(63));
+  it('writes a character outside the BMP as one _ (UCS-2 has no surrogate pairs), as xorriso does', () => {
+    expect(assignJolietNames([file('a😀b.txt'), file('😀'), file('x'.repeat(63) + '😀😀')])).toEqual(['a_b.txt', '_', 'x'.repeat(63) + '_']);
+    expect(assignJolietNames([file('a😀b'), file('a😁b')])).toEqual(['a_b', 'a_b~1']);
+  });
+
+  it('keeps trailing dots as genisoimage does (regression: .... became ... and ... became ..~1)', () => {
+    const names = ['a.', 'a..', 'a...', '...', '....', '.....', 'b.c.', 'c..d'];
+    expect(assignJolietNames(names.map(file))).toEqual(names);
   });
 });

@@ -94,6 +94,34 @@ describe('long Rock Ridge names continued in CE areas', () => {
   // never a CE area, so no tool's image shows it a name of 200 bytes.
 });
 
+describe('Joliet names', () => {
+  it('iso-info lists the Joliet tree of names outside the BMP (written as _, as xorriso does); Rock Ridge keeps them', () => {
+    const iso = join(tmp.path, 'emoji.iso');
+    const tree = isoTreeFromPaths([
+      { path: 'a😀b.txt', content: 'emoji\n' },
+      { path: 'dir/z', content: 'z\n' },
+    ]);
+    writeFileSync(iso, encodeIso(tree, { volumeId: 'cidata' }));
+    const out = run('iso-info', ['--no-header', '-f', '-i', iso]).toString();
+    expect(out).not.toMatch(/WARN/u);
+    expect([...out.matchAll(/^\s*\d+ (\/.*)$/gmu)].map((m) => m[1]).sort()).toEqual(['/a_b.txt', '/dir', '/dir/z']);
+    expect(lines(run('isoinfo', ['-R', '-f', '-i', iso])).sort()).toEqual(['/a😀b.txt', '/dir', '/dir/z']);
+  });
+
+  it('maps names ending in dots as genisoimage -J does', () => {
+    const names = ['a.', 'a..', 'a...', '...', '....', '.....', 'b.c.', 'c..d'];
+    const dir = join(tmp.path, 'dots');
+    writeDiskTree(dir, Object.fromEntries(names.map((n) => [n, `${n}\n`])));
+    const theirs = join(tmp.path, 'dots-genisoimage.iso');
+    run('genisoimage', ['-quiet', '-J', '-R', '-o', theirs, dir]);
+    const ours = join(tmp.path, 'dots-ours.iso');
+    writeFileSync(ours, encodeIso(isoTreeFromPaths(names.map((n) => ({ path: n, content: `${n}\n` }))), { volumeId: 'cidata' }));
+    const joliet = (iso: string) => lines(run('isoinfo', ['-J', '-f', '-i', iso])).sort();
+    expect(joliet(ours)).toEqual(joliet(theirs));
+    expect(joliet(ours)).toEqual(names.map((n) => `/${n}`).sort());
+  });
+});
+
 describe('small images', () => {
   it('bsdtar lists a one-file image without Joliet (not taken for an empty tar)', () => {
     const iso = join(tmp.path, 'small.iso');
