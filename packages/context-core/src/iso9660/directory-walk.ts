@@ -9,7 +9,7 @@ import { corruptData, overLimit } from '../errors.js';
 import { ByteReader, latin1, ucs2be } from './bytes.js';
 import { decodeDirectoryRecord, type DecodedDirectoryRecord } from './directory-record.js';
 import { BLOCK_SIZE, DR_FLAG, S_IFLNK, S_IFMT, type IsoReadLimits } from './format.js';
-import { plainIsoName } from './names.js';
+import { linuxIsoName } from './names.js';
 import { checkEntryName, decodeRockRidge, type RockRidgeInfo } from './rock-ridge.js';
 import type { ImageReader } from './source.js';
 import { readSystemUse, type SuspBudget, type SuspEntry } from './susp.js';
@@ -141,7 +141,7 @@ async function relocatedSize(ctx: WalkContext, lba: number): Promise<number> {
 function recordName(ctx: WalkContext, rec: DecodedDirectoryRecord, rr: RockRidgeInfo | undefined): string {
   if (rr?.name !== undefined) return rr.name;
   if (ctx.namespace === 'joliet') return ucs2be(rec.identifier).replace(/;[0-9]+$/u, '');
-  return plainIsoName(latin1(rec.identifier));
+  return linuxIsoName(latin1(rec.identifier));
 }
 
 /** Walks the directory at `lba` of `size` bytes, appending to `dir.children`. */

@@ -120,6 +120,12 @@ export const SUSP = {
   ER_FIXED_LENGTH: 8,
   ST_LENGTH: 4,
   VERSION: 1,
+  /**
+   * CD-XA's 14-byte System Use field (`XA` at its offset 6) comes first in
+   * every record of a `genisoimage -XA` image, so the root's SP is found
+   * there, its LEN_SKP 14; Linux looks there too (rock.c RR_REGARD_XA).
+   */
+  XA_LENGTH: 14,
 } as const;
 
 /** RRIP 1.10 ("RRIP_1991A") as genisoimage and xorriso's default write it; shared/docs/iso9660.md §7. */

@@ -65,7 +65,20 @@ function identifierOf(c: IsoCandidate): string {
   return c.directory ? c.base : `${c.base}.${c.ext};1`;
 }
 
-/** The name a reader shows for a plain ISO identifier (and the key our collision check uses). */
+/**
+ * The name Linux shows for a plain ISO identifier with its default
+ * `map=normal` (fs/isofs/dir.c isofs_name_translate): stop at NUL, lower-case
+ * A-Z, drop a trailing `;1` or `.;1`, turn any other `;` (and `/`) into `.`.
+ * So `CONTEXT.SH;1` is `context.sh` and `META_DAT.;1` is `meta_dat`.
+ */
+export function linuxIsoName(identifier: string): string {
+  const nul = identifier.indexOf('\u0000');
+  const id = nul >= 0 ? identifier.slice(0, nul) : identifier;
+  const body = id.endsWith('.;1') ? id.slice(0, -3) : id.endsWith(';1') ? id.slice(0, -2) : id;
+  return body.replace(/[A-Z]/gu, (c) => c.toLowerCase()).replace(/[;/]/gu, '.');
+}
+
+/** The key of the writer's collision check: an identifier without `;n` and a trailing dot. */
 export function plainIsoName(identifier: string): string {
   return identifier.replace(/;[0-9]*$/u, '').replace(/\.$/u, '');
 }

@@ -23,7 +23,7 @@ import {
 import { BLOCK_SIZE, DEFAULT_READ_LIMITS, FIRST_DESCRIPTOR_BLOCK, RRIP_IDS, SUSP, VD_TYPE, type IsoReadLimits } from './format.js';
 import { bufferSource, ImageReader, type IsoRandomAccess } from './source.js';
 import { decodeRockRidge, type RockRidgeInfo } from './rock-ridge.js';
-import { decodeERId, decodeSP, parseArea, readSystemUse, suspBudget, type SuspBudget } from './susp.js';
+import { decodeERId, findSP, readSystemUse, suspBudget, type SuspBudget } from './susp.js';
 import { decodeVolumeDescriptor, isJolietDescriptor, isVolumeDescriptor, type DecodedVolumeDescriptor } from './volume-descriptor.js';
 
 export interface IsoReadOptions {
@@ -151,10 +151,10 @@ async function probeRockRidge(image: ImageReader, root: DecodedVolumeDescriptor[
   const block = await image.block(root.extent, 'root directory');
   if (block.u8(0) === 0) return none;
   const dot = decodeDirectoryRecord(block, 0);
-  const area = new ByteReader(dot.systemUse, dot.systemUseOffset, image.file);
-  const first = parseArea(area).entries[0];
-  const sp = first === undefined ? undefined : decodeSP(first);
-  if (sp === undefined) return none;
+  const found = findSP(new ByteReader(dot.systemUse, dot.systemUseOffset, image.file));
+  if (found === undefined) return none;
+  const sp = found.skip;
+  const area = new ByteReader(dot.systemUse.subarray(found.at), dot.systemUseOffset + found.at, image.file);
   const entries = await readSystemUse(
     area,
     async (c) => {

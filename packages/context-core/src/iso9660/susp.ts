@@ -73,11 +73,20 @@ export function decodeCE(e: SuspEntry): Continuation {
   return { block: e.data.both32(0), offset: e.data.both32(8), length: e.data.both32(16) };
 }
 
-/** The skip length of an SP entry, or undefined when `e` is not a valid SP. */
-export function decodeSP(e: SuspEntry): number | undefined {
-  if (e.signature !== 'SP' || e.data.length < 3) return undefined;
-  if (e.data.u8(0) !== SUSP.SP_CHECK[0] || e.data.u8(1) !== SUSP.SP_CHECK[1]) return undefined;
-  return e.data.u8(2);
+/**
+ * Where the root `.` record's SP entry starts in its System Use field (at 0,
+ * or after a CD-XA field) and its LEN_SKP; undefined when there is none.
+ * Reads the bytes directly: a CD-XA field does not frame as SUSP entries.
+ */
+export function findSP(systemUse: ByteReader): { at: number; skip: number } | undefined {
+  for (const at of [0, SUSP.XA_LENGTH]) {
+    if (systemUse.length < at + SUSP.SP_LENGTH) break;
+    const sp = systemUse.u8(at) === 0x53 && systemUse.u8(at + 1) === 0x50 && systemUse.u8(at + 2) === SUSP.SP_LENGTH;
+    if (sp && systemUse.u8(at + 4) === SUSP.SP_CHECK[0] && systemUse.u8(at + 5) === SUSP.SP_CHECK[1]) {
+      return { at, skip: systemUse.u8(at + 6) };
+    }
+  }
+  return undefined;
 }
 
 /**

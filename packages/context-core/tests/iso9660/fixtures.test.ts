@@ -34,6 +34,20 @@ describe('tool-made fixtures', () => {
   }
 });
 
+describe('tool-made fixtures of other shapes', () => {
+  it('reads Rock Ridge after the CD-XA field of genisoimage-xa-rr.iso (SP LEN_SKP 14)', async () => {
+    const image = await openIso(readFileSync(fixture('genisoimage-xa-rr.iso')));
+    expect(image.namespace).toBe('rock-ridge');
+    expect(await readImageTree(image)).toEqual(
+      new Map([
+        ['a long lower-case name.txt', text('long\n')],
+        ['context.sh', text("ETH0_IP='10.0.0.2'\n")],
+      ]),
+    );
+    expect(image.find('context.sh')?.mode).toBe(0o100755);
+  });
+});
+
 /** The tree and options of fixtures/iso9660/stratus-cidata.iso. */
 const GOLDEN = {
   tree: isoTreeFromPaths([

@@ -184,13 +184,24 @@ describe('tool images in our reader', () => {
         expect(fingerprint(await joliet.readFileBytes(path)), path).toBe(print);
       }
       const plain = await openIso(bytes, { namespace: 'iso9660' });
-      expect(plain.find('NESTED/BIG.BIN')?.kind).toBe('file');
-      expect(fingerprint(await plain.readFileBytes('NESTED/BIG.BIN'))).toBe(disk.get('nested/big.bin'));
+      expect(plain.find('nested/big.bin')?.kind).toBe('file');
+      expect(fingerprint(await plain.readFileBytes('nested/big.bin'))).toBe(disk.get('nested/big.bin'));
       // Joliet drops symlinks (xorriso) or makes them empty files (genisoimage); both keep every directory
       const dirsOf = (entries: ReturnType<typeof allEntries>) => entries.filter((e) => e.kind === 'directory').length;
       expect(dirsOf(allEntries(joliet.root))).toBe(dirsOf(allEntries(plain.root)));
     });
   }
+
+  it('shows a plain genisoimage image (no -R, no -J) as Linux map=normal does: CONTEXT.SH;1 is context.sh', async () => {
+    const plainSrc = join(tmp.path, 'plain-src');
+    writeDiskTree(plainSrc, { 'context.sh': "ETH0_IP='10.0.0.2'\n", 'meta-data': 'x\n', 'nested/deeper/file.txt': 'deep\n' });
+    const iso = join(tmp.path, 'plain.iso');
+    run('genisoimage', ['-quiet', '-V', 'CONTEXT', '-o', iso, plainSrc]);
+    const image = await openIso(readFileSync(iso));
+    expect(image.namespace).toBe('iso9660');
+    expect(allEntries(image.root).map((e) => e.path).sort()).toEqual(['context.sh', 'meta_dat', 'nested', 'nested/deeper', 'nested/deeper/file.txt']);
+    expect(new TextDecoder().decode(await image.readFileBytes('context.sh'))).toBe("ETH0_IP='10.0.0.2'\n");
+  });
 
   it('follows genisoimage Rock Ridge relocation (RR_MOVED, CL/RE) of a tree deeper than 8 levels', async () => {
     const deepSrc = join(tmp.path, 'deep-src');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assignIsoIdentifiers, assignJolietNames, compareIsoIdentifiers, plainIsoName } from '../../src/iso9660/names.js';
+import { assignIsoIdentifiers, assignJolietNames, compareIsoIdentifiers, linuxIsoName, plainIsoName } from '../../src/iso9660/names.js';
 
 const file = (name: string) => ({ name, directory: false });
 const dir = (name: string) => ({ name, directory: true });
@@ -56,6 +56,13 @@ describe('ISO 9660 identifiers (ECMA-119 §7.5, §7.6)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('plain ISO names as Linux shows them (map=normal)', () => {
+  it('lower-cases, drops ;1 and .;1, turns other ; into .', () => {
+    const ids = ['CONTEXT.SH;1', 'META_DAT.;1', 'OPENSTAC', 'A.B;2', 'README.TXT', 'X\u0000Y', 'Q.;1;1'];
+    expect(ids.map(linuxIsoName)).toEqual(['context.sh', 'meta_dat', 'openstac', 'a.b.2', 'readme.txt', 'x', 'q..1']);
   });
 });
 

@@ -168,9 +168,9 @@ describe('crafted corruptions give the documented errors', () => {
       i[b + 33] = 0x41;
     }, base);
     const image = await openIso(iso);
-    const f = image.find('A');
+    const f = image.find('a');
     expect(f?.kind === 'file' ? f.sections.length : 0).toBe(2);
-    const bytes = await image.readFileBytes('A');
+    const bytes = await image.readFileBytes('a');
     expect(bytes.length).toBe(2148);
     expect(bytes[2047]).toBe(0x41);
     expect(bytes[2048]).toBe(0x42);

@@ -130,7 +130,7 @@ describe('Rock Ridge (SUSP/RRIP)', () => {
     for (const r of records(iso, root.extent)) expect(r.systemUse.length).toBeLessThanOrEqual(1);
     const img = await openIso(iso);
     expect(img.namespace).toBe('iso9660');
-    expect(img.root.children.map((c) => c.name).sort()).toEqual(['EMPTY', 'META_DAT', 'NNNNNNNN.TXT', 'OPENSTAC', 'USER_DAT']);
+    expect(img.root.children.map((c) => c.name).sort()).toEqual(['empty', 'meta_dat', 'nnnnnnnn.txt', 'openstac', 'user_dat']);
   });
 });
 
