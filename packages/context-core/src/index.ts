@@ -111,6 +111,7 @@ export {
   type IsoRandomAccess,
   type IsoReadLimits,
   type IsoReadOptions,
+  type IsoSpecialEntry,
   type IsoSymlinkEntry,
   type IsoWriteOptions,
 } from './iso9660/index.js';

@@ -8,7 +8,7 @@
 import { corruptData, overLimit } from '../errors.js';
 import { ByteReader, latin1, ucs2be } from './bytes.js';
 import { decodeDirectoryRecord, type DecodedDirectoryRecord } from './directory-record.js';
-import { BLOCK_SIZE, DR_FLAG, S_IFLNK, S_IFMT, type IsoReadLimits } from './format.js';
+import { BLOCK_SIZE, DR_FLAG, S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK, type IsoReadLimits } from './format.js';
 import { linuxIsoName } from './names.js';
 import { checkEntryName, decodeRockRidge, type RockRidgeInfo } from './rock-ridge.js';
 import type { ImageReader } from './source.js';
@@ -48,7 +48,31 @@ export interface IsoSymlinkEntry extends EntryBase {
   target: string;
 }
 
-export type IsoEntry = IsoFileEntry | IsoDirectoryEntry | IsoSymlinkEntry;
+/** A FIFO, device node or socket (Rock Ridge PX type, PN number): it has no data to read. */
+export interface IsoSpecialEntry extends EntryBase {
+  kind: 'special';
+  type: IsoSpecialType;
+  /** The device number, for devices with a PN entry (major and minor as Linux decodes PN). */
+  device: { major: number; minor: number } | undefined;
+}
+
+export type IsoSpecialType = 'fifo' | 'character-device' | 'block-device' | 'socket';
+
+export type IsoEntry = IsoFileEntry | IsoDirectoryEntry | IsoSymlinkEntry | IsoSpecialEntry;
+
+const SPECIAL_TYPES = new Map<number, IsoSpecialType>([
+  [S_IFIFO, 'fifo'],
+  [S_IFCHR, 'character-device'],
+  [S_IFBLK, 'block-device'],
+  [S_IFSOCK, 'socket'],
+]);
+
+/** Linux rock.c: a PN with high 0 and a low word over 8 bits holds an old 16-bit dev_t. */
+function deviceNumber(pn: RockRidgeInfo['device']): IsoSpecialEntry['device'] {
+  if (pn === undefined) return undefined;
+  if (pn.high === 0 && pn.low > 0xff) return { major: (pn.low >>> 8) & 0xff, minor: pn.low & 0xff };
+  return { major: pn.high, minor: pn.low };
+}
 
 export interface WalkContext {
   image: ImageReader;
@@ -190,6 +214,8 @@ export async function walkDirectory(ctx: WalkContext, dir: IsoDirectoryEntry, lb
       subdirs.push([child, target, rr?.childLink === undefined ? rec.dataLength : await relocatedSize(ctx, target)]);
     } else if (rr?.symlinkTarget !== undefined || (rr?.mode !== undefined && (rr.mode & S_IFMT) === S_IFLNK)) {
       dir.children.push({ ...base, kind: 'symlink', target: rr.symlinkTarget ?? '' });
+    } else if (rr?.mode !== undefined && SPECIAL_TYPES.has(rr.mode & S_IFMT)) {
+      dir.children.push({ ...base, kind: 'special', type: SPECIAL_TYPES.get(rr.mode & S_IFMT)!, device: deviceNumber(rr.device) });
     } else {
       const section = { lba: rec.extent, size: rec.dataLength };
       if (section.size > 0) {

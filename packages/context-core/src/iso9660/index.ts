@@ -26,5 +26,7 @@ export type {
   IsoFileEntry,
   IsoNamespace,
   IsoSection,
+  IsoSpecialEntry,
+  IsoSpecialType,
   IsoSymlinkEntry,
 } from './directory-walk.js';

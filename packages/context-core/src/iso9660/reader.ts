@@ -70,10 +70,14 @@ export class IsoImage {
     return e;
   }
 
+  /** The regular file at `entry`; iso-no-such-file when there is none, iso-not-a-file for a directory, symlink, FIFO or device. */
   private file(entry: IsoFileEntry | string): IsoFileEntry {
+    const path = typeof entry === 'string' ? entry : entry.path;
     const e = typeof entry === 'string' ? this.find(entry) : entry;
-    if (e === undefined || e.kind !== 'file') {
-      throw invalidInput('iso-no-such-file', `no file ${typeof entry === 'string' ? entry : entry.path} in the image`, { file: typeof entry === 'string' ? entry : entry.path });
+    if (e === undefined) throw invalidInput('iso-no-such-file', `no file ${path} in the image`, { file: path });
+    if (e.kind !== 'file') {
+      const what = e.kind === 'special' ? `a ${e.type}` : `a ${e.kind}`;
+      throw invalidInput('iso-not-a-file', `${path} is ${what}, not a regular file`, { file: path });
     }
     return e;
   }

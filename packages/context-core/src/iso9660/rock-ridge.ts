@@ -110,6 +110,8 @@ export interface RockRidgeInfo {
   childLink: number | undefined;
   /** RE: this directory was relocated here (hide it in its RR_MOVED parent). */
   relocated: boolean;
+  /** PN (RRIP §4.1.2): a device node's number, high and low 32 bits. */
+  device: { high: number; low: number } | undefined;
 }
 
 const RRIP_SIGNATURES = new Set(['PX', 'PN', 'SL', 'NM', 'CL', 'PL', 'RE', 'TF', 'SF', 'RR']);
@@ -157,6 +159,7 @@ export function decodeRockRidge(entries: readonly SuspEntry[], maxNameBytes: num
     symlinkTarget: undefined,
     childLink: undefined,
     relocated: false,
+    device: undefined,
   };
   const nameParts: Uint8Array[] = [];
   let nameBytes = 0;
@@ -190,6 +193,9 @@ export function decodeRockRidge(entries: readonly SuspEntry[], maxNameBytes: num
         break;
       case 'RE':
         info.relocated = true;
+        break;
+      case 'PN':
+        info.device = { high: e.data.both32(0), low: e.data.both32(8) };
         break;
     }
   }

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodeIso, isoTreeFromPaths, openIso } from '../../src/iso9660/index.js';
-import { fingerprint, fixture, hexDiff, pattern, readImageTree } from './helpers.js';
+import { readDiskFiles } from '../../src/node/load-context.js';
+import { contextError, fingerprint, fixture, hexDiff, pattern, readImageTree } from './helpers.js';
 
 
 const text = (s: string) => fingerprint(new TextEncoder().encode(s));
@@ -45,6 +46,24 @@ describe('tool-made fixtures of other shapes', () => {
       ]),
     );
     expect(image.find('context.sh')?.mode).toBe(0o100755);
+  });
+
+  it('reports the FIFO and devices of genisoimage-devices.iso by type, and reads none of them as a file', async () => {
+    const image = await openIso(readFileSync(fixture('genisoimage-devices.iso')));
+    const kinds = image.root.children.map((c): [string, string] => [c.name, c.kind === 'special' ? `${c.type} ${JSON.stringify(c.device ?? null)}` : c.kind]);
+    expect(new Map(kinds)).toEqual(
+      new Map([
+        ['fifo', 'fifo null'],
+        ['loop0', 'block-device {"major":7,"minor":0}'],
+        ['meta-data', 'file'],
+        ['null', 'character-device {"major":1,"minor":3}'],
+      ]),
+    );
+    expect((await contextError(() => image.readFileBytes('fifo'))).code).toBe('iso-not-a-file');
+    expect((await contextError(() => image.readFileBytes('null'))).code).toBe('iso-not-a-file');
+    expect((await contextError(() => image.readFileBytes('nothing'))).code).toBe('iso-no-such-file');
+    // the disk loader takes regular files only
+    expect([...(await readDiskFiles(fixture('genisoimage-devices.iso'))).files.keys()]).toEqual(['meta-data']);
   });
 });
 

@@ -96,6 +96,7 @@ export async function readImageTree(image: IsoImage): Promise<Map<string, string
         out.set(`${c.path}/`, '');
         await visit(c);
       } else if (c.kind === 'symlink') out.set(c.path, `-> ${c.target}`);
+      else if (c.kind === 'special') out.set(c.path, c.type);
       else out.set(c.path, fingerprint(await image.readFileBytes(c)));
     }
   };
