@@ -155,8 +155,10 @@ async function walkDirectory(w: Walk, dir: FatDirectoryEntry, data: FatBytes, de
     }
     const shortName = decodeShortName(e.raw, 0);
     const name = checkName(run.take(e.raw) ?? decodeShortName(e.raw, e.ntCase), data.where(o));
-    if (names.has(name)) throw corruptData('fat-duplicate-name', `${dir.path || '/'} holds ${name} twice`, data.where(o));
-    names.add(name);
+    // FAT names are case-insensitive: of `a` and `A` a lookup finds only the first.
+    const key = name.toUpperCase();
+    if (names.has(key)) throw corruptData('fat-duplicate-name', `${dir.path || '/'} holds ${name} twice (or with other case)`, data.where(o));
+    names.add(key);
     if (++w.entries > w.limits.maxEntries) throw overLimit('fat-too-many-entries', `more than ${w.limits.maxEntries} entries`, data.where(o));
     const path = dir.path === '' ? name : `${dir.path}/${name}`;
     const base = { name, path, shortName, mtime: fromDosDateTime(e.writeDate, e.writeTime) };
