@@ -12,6 +12,7 @@ import { BLOCK_SIZE, DR_FLAG, S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSO
 import { linuxIsoName } from './names.js';
 import { checkEntryName, decodeRockRidge, type RockRidgeInfo } from './rock-ridge.js';
 import type { ImageReader } from './source.js';
+import { checkZisofs, type ZisofsInfo } from './zisofs.js';
 import { readSystemUse, type SuspBudget, type SuspEntry } from './susp.js';
 
 export type IsoNamespace = 'rock-ridge' | 'joliet' | 'iso9660';
@@ -33,9 +34,12 @@ interface EntryBase {
 
 export interface IsoFileEntry extends EntryBase {
   kind: 'file';
+  /** Bytes of the contents, decompressed when the file is zisofs-compressed. */
   size: number;
   /** One section, or several for a multi-extent file (ECMA-119 §6.5.1). */
   sections: readonly IsoSection[];
+  /** Set when the sections hold zisofs-compressed data (Rock Ridge ZF); `readFile` decompresses it. */
+  zisofs?: ZisofsInfo & { storedSize: number };
 }
 
 export interface IsoDirectoryEntry extends EntryBase {
@@ -234,7 +238,12 @@ export async function walkDirectory(ctx: WalkContext, dir: IsoDirectoryEntry, lb
       }
       pending = undefined;
       // The last section's record carries the file's attributes (SUSP 1.12 §5).
-      dir.children.push({ ...file, ...base });
+      const zf = rr?.zisofs;
+      if (zf === undefined) dir.children.push({ ...file, ...base });
+      else {
+        checkZisofs(zf, path, data.where(o - rec.length));
+        dir.children.push({ ...file, ...base, size: zf.size, zisofs: { ...zf, storedSize: file.size } });
+      }
     }
   }
   if (pending !== undefined) {

@@ -159,6 +159,16 @@ export const TF_FLAG = {
   LONG_FORM: 0x80,
 } as const;
 
+/** zisofs (zisofs.ts): the file header, and the block sizes Linux reads (compress.c). */
+export const ZISOFS = {
+  MAGIC: [0x37, 0xe4, 0x53, 0x96, 0xc9, 0xdb, 0xd6, 0x07] as const,
+  HEADER_LENGTH: 16,
+  /** The ZF algorithm of zisofs version 1, the one Linux reads. */
+  ALGORITHM: 'pz',
+  MIN_BLOCK_LOG2: 15,
+  MAX_BLOCK_LOG2: 17,
+} as const;
+
 /** POSIX file type bits used in PX modes. */
 export const S_IFMT = 0o170000;
 export const S_IFDIR = 0o040000;

@@ -22,6 +22,7 @@ import {
 } from './directory-walk.js';
 import { BLOCK_SIZE, DEFAULT_READ_LIMITS, FIRST_DESCRIPTOR_BLOCK, RRIP_IDS, SUSP, VD_TYPE, type IsoReadLimits } from './format.js';
 import { bufferSource, ImageReader, type IsoRandomAccess } from './source.js';
+import { inflateZisofs } from './zisofs.js';
 import { decodeRockRidge, type RockRidgeInfo } from './rock-ridge.js';
 import { decodeERId, findSP, readSystemUse, suspBudget, type SuspBudget } from './susp.js';
 import { decodeVolumeDescriptor, isJolietDescriptor, isVolumeDescriptor, type DecodedVolumeDescriptor } from './volume-descriptor.js';
@@ -82,9 +83,18 @@ export class IsoImage {
     return e;
   }
 
-  /** Streams a file's contents in chunks of at most 1 MiB. Extents were bounds-checked when the image was opened. */
+  /**
+   * Streams a file's contents in chunks of at most 1 MiB (a zisofs file, one
+   * decompressed block at a time). Extents were bounds-checked when the image
+   * was opened.
+   */
   async *readFile(entry: IsoFileEntry | string): AsyncGenerator<Uint8Array, void, undefined> {
     const f = this.file(entry);
+    if (f.zisofs !== undefined) {
+      const where = this.image.where((f.sections[0]?.lba ?? 0) * BLOCK_SIZE);
+      yield* inflateZisofs((offset, length) => this.stored(f, offset, length), f.zisofs.storedSize, f.zisofs, f.path, where);
+      return;
+    }
     for (const s of f.sections) {
       for (let done = 0; done < s.size; ) {
         const n = Math.min(READ_CHUNK, s.size - done);
@@ -93,6 +103,24 @@ export class IsoImage {
         yield r.bytes;
       }
     }
+  }
+
+  /** `length` bytes at `offset` of a file's stored bytes, across its sections. */
+  private async stored(f: IsoFileEntry, offset: number, length: number): Promise<ByteReader> {
+    const out = new Uint8Array(length);
+    let done = 0;
+    let base = 0;
+    for (const s of f.sections) {
+      const from = offset + done - base;
+      if (done < length && from < s.size) {
+        const n = Math.min(s.size - from, length - done);
+        out.set((await this.image.read(s.lba * BLOCK_SIZE + from, n, `file ${f.path}`)).bytes, done);
+        done += n;
+      }
+      base += s.size;
+    }
+    if (done < length) throw corruptData('iso-bad-zisofs', `${f.path}: read past the stored data`, { file: f.path });
+    return new ByteReader(out, 0, this.image.file);
   }
 
   /** A whole file in memory; refuses files over `maxBytes` (default 256 MiB). */

@@ -10,6 +10,7 @@ import { putBoth32, utf8 } from './bytes.js';
 import { decodeDirDate, encodeDirDate, DIR_DATE_LENGTH } from './dates.js';
 import { NM_FLAG, SL_FLAG, SUSP, TF_FLAG } from './format.js';
 import { encodeEntry, type SuspEntry } from './susp.js';
+import { decodeZF, type ZisofsInfo } from './zisofs.js';
 
 /** RRIP §4.1.1 PX, 1.10 form (36 bytes): mode, links, uid, gid. */
 export function encodePX(mode: number, links: number, uid = 0, gid = 0): Uint8Array {
@@ -112,6 +113,8 @@ export interface RockRidgeInfo {
   relocated: boolean;
   /** PN (RRIP §4.1.2): a device node's number, high and low 32 bits. */
   device: { high: number; low: number } | undefined;
+  /** ZF: the file's data is zisofs-compressed (not RRIP proper, a Linux extension). */
+  zisofs: ZisofsInfo | undefined;
 }
 
 const RRIP_SIGNATURES = new Set(['PX', 'PN', 'SL', 'NM', 'CL', 'PL', 'RE', 'TF', 'SF', 'RR']);
@@ -160,11 +163,13 @@ export function decodeRockRidge(entries: readonly SuspEntry[], maxNameBytes: num
     childLink: undefined,
     relocated: false,
     device: undefined,
+    zisofs: undefined,
   };
   const nameParts: Uint8Array[] = [];
   let nameBytes = 0;
   const sl: SuspEntry[] = [];
   for (const e of entries) {
+    if (e.signature === 'ZF' && e.data.length >= 12) info.zisofs = decodeZF(e);
     if (!RRIP_SIGNATURES.has(e.signature)) continue;
     info.present = true;
     switch (e.signature) {

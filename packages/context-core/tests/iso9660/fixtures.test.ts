@@ -35,6 +35,49 @@ describe('tool-made fixtures', () => {
   }
 });
 
+/** xorriso-zisofs.iso: big.txt, zeros.bin (all blocks sparse) compressed; random.bin and context.sh left as they are. */
+const ZISOFS_TREE = new Map([
+  ['big.txt', text(Array.from({ length: 5000 }, (_, i) => `line ${i} of a compressible file\n`).join(''))],
+  ['context.sh', text("ETH0_IP='10.0.0.2'\n")],
+  ['empty', text('')],
+  ['random.bin', '5000:2b5b518cce0fd7190e8adb0c'],
+  ['zeros.bin', fingerprint(new Uint8Array(100_000))],
+]);
+
+/** The offset of a file's data in an image, from its plain ISO record. */
+async function dataOffset(iso: Uint8Array, name: string): Promise<number> {
+  const e = (await openIso(iso, { namespace: 'iso9660' })).find(name);
+  if (e?.kind !== 'file') throw new Error(`no ${name}`);
+  return e.sections[0]!.lba * 2048;
+}
+
+describe('zisofs-compressed files (xorriso -zisofs level=6 -set_filter_r --zisofs /)', () => {
+  const iso = () => readFileSync(fixture('xorriso-zisofs.iso'));
+
+  it('reads them decompressed, with their real size', async () => {
+    const image = await openIso(iso());
+    expect(await readImageTree(image)).toEqual(ZISOFS_TREE);
+    expect(image.find('big.txt')).toMatchObject({ size: 163_890, zisofs: { algorithm: 'pz', blockLog2: 15, storedSize: 11_985 } });
+    expect(image.find('random.bin')).not.toHaveProperty('zisofs');
+  });
+
+  it('refuses a broken one with iso-bad-zisofs: bad magic, a corrupt block, a header that disagrees with ZF', async () => {
+    const at = await dataOffset(iso(), 'big.txt');
+    const edits: ((b: Uint8Array) => void)[] = [
+      (b) => (b[at] = 0),
+      (b) => b.fill(0x55, at + 0x2c + 10, at + 0x2c + 40),
+      (b) => (b[at + 8] = 0x33),
+      (b) => b.fill(0xff, at + 16, at + 20),
+    ];
+    for (const edit of edits) {
+      const bytes = iso();
+      edit(bytes);
+      const image = await openIso(bytes);
+      expect((await contextError(() => image.readFileBytes('big.txt'))).code).toBe('iso-bad-zisofs');
+    }
+  });
+});
+
 describe('tool-made fixtures of other shapes', () => {
   it('reads Rock Ridge after the CD-XA field of genisoimage-xa-rr.iso (SP LEN_SKP 14)', async () => {
     const image = await openIso(readFileSync(fixture('genisoimage-xa-rr.iso')));
