@@ -130,6 +130,47 @@ export function utf8(bytes: Uint8Array): string {
   return utf8Decoder.decode(bytes);
 }
 
+/** Keeps a leading BOM: a name that starts with one is another name. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Length of the well-formed UTF-8 sequence at `i` (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF), or 0. */
+function utf8SequenceAt(b: Uint8Array, i: number): number {
+  const lead = b[i]!;
+  const cont = (k: number, lo = 0x80, hi = 0xbf) => i + k < b.length && b[i + k]! >= lo && b[i + k]! <= hi;
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return cont(1) ? 2 : 0;
+  if (lead >= 0xe0 && lead <= 0xef) {
+    const [lo, hi] = lead === 0xe0 ? [0xa0, 0xbf] : lead === 0xed ? [0x80, 0x9f] : [0x80, 0xbf];
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (lead >= 0xf0 && lead <= 0xf4) {
+    const [lo, hi] = lead === 0xf0 ? [0x90, 0xbf] : lead === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/**
+ * UTF-8 to a string, and whether the bytes were UTF-8. Bytes that are not
+ * part of well-formed UTF-8 become lone surrogates U+DC80-U+DCFF, one per
+ * byte (PEP 383 `surrogateescape`, as Python's os.fsdecode): well-formed
+ * UTF-8 never decodes to a lone surrogate, so distinct bytes stay distinct
+ * names, and the bytes can be had back.
+ */
+export function utf8Escaped(bytes: Uint8Array): { text: string; valid: boolean } {
+  try {
+    return { text: strictUtf8.decode(bytes), valid: true };
+  } catch {
+    let text = '';
+    for (let i = 0; i < bytes.length; ) {
+      const n = utf8SequenceAt(bytes, i);
+      if (n === 0) text += String.fromCharCode(0xdc00 + bytes[i++]!);
+      else text += strictUtf8.decode(bytes.subarray(i, (i += n)));
+    }
+    return { text, valid: false };
+  }
+}
+
 export function utf8Bytes(s: string): Uint8Array {
   // ASCII, the usual name, skips the encoder: it costs a native call and an off-heap buffer per string.
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return utf8Encoder.encode(s);

@@ -23,7 +23,15 @@ export interface IsoSection {
 }
 
 interface EntryBase {
+  /**
+   * The Rock Ridge, Joliet or plain ISO name. A Rock Ridge name that is not
+   * UTF-8 has each stray byte as a lone surrogate U+DC80-U+DCFF (PEP 383
+   * surrogateescape), so such names stay distinct; `nameBytes` then holds
+   * the bytes.
+   */
   name: string;
+  /** Set only for a Rock Ridge name that is not UTF-8: its bytes as written. */
+  nameBytes?: Uint8Array;
   /** Slash-separated from the root, without a leading slash. */
   path: string;
   /** Rock Ridge PX mode (type and permission bits), when present. */
@@ -203,7 +211,7 @@ export async function walkDirectory(ctx: WalkContext, dir: IsoDirectoryEntry, lb
     if (rr?.relocated) continue; // shown where its CL placeholder is
     const name = checkEntryName(recordName(ctx, rec, rr), data.where(o - rec.length));
     const path = dir.path === '' ? name : `${dir.path}/${name}`;
-    const base = { name, path, mode: rr?.mode, mtime: rr?.mtime ?? rec.date };
+    const base = { name, path, mode: rr?.mode, mtime: rr?.mtime ?? rec.date, ...(rr?.nameBytes ? { nameBytes: rr.nameBytes } : {}) };
     const isDir = (rec.flags & DR_FLAG.DIRECTORY) !== 0 || rr?.childLink !== undefined;
     if (pending !== undefined && (isDir || pending.name !== name)) {
       throw corruptData('iso-bad-multi-extent', `multi-extent file ${pending.path} has no final section`, data.where(o - rec.length));

@@ -6,7 +6,7 @@
  * (SUSP §5.1), as both genisoimage and xorriso do.
  */
 import { corruptData, overLimit } from '../errors.js';
-import { putBoth32, utf8 } from './bytes.js';
+import { putBoth32, utf8, utf8Escaped } from './bytes.js';
 import { decodeDirDate, encodeDirDate, DIR_DATE_LENGTH } from './dates.js';
 import { NM_FLAG, SL_FLAG, SUSP, TF_FLAG } from './format.js';
 import { encodeEntry, type SuspEntry } from './susp.js';
@@ -104,6 +104,8 @@ export interface RockRidgeInfo {
   /** True when any RRIP entry was seen. */
   present: boolean;
   name: string | undefined;
+  /** The NM bytes, set only when they are not UTF-8 (`name` then holds them escaped; see utf8Escaped). */
+  nameBytes: Uint8Array | undefined;
   mode: number | undefined;
   mtime: number | undefined;
   symlinkTarget: string | undefined;
@@ -157,6 +159,7 @@ export function decodeRockRidge(entries: readonly SuspEntry[], maxNameBytes: num
   const info: RockRidgeInfo = {
     present: false,
     name: undefined,
+    nameBytes: undefined,
     mode: undefined,
     mtime: undefined,
     symlinkTarget: undefined,
@@ -211,7 +214,9 @@ export function decodeRockRidge(entries: readonly SuspEntry[], maxNameBytes: num
       joined.set(p, o);
       o += p.length;
     }
-    info.name = utf8(joined);
+    const decoded = utf8Escaped(joined);
+    info.name = decoded.text;
+    if (!decoded.valid) info.nameBytes = joined;
   }
   if (sl.length > 0) info.symlinkTarget = readSL(sl, maxNameBytes);
   return info;

@@ -4,10 +4,10 @@
  *  - our images listed and extracted by isoinfo (-R, -J), xorriso and 7z;
  *  - images made by genisoimage and xorriso read by our reader.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openIso, planIso } from '../../src/iso9660/index.js';
+import { openIso, planIso, type IsoFileEntry } from '../../src/iso9660/index.js';
 import { isoTreeFromDirectory, openIsoAccess, withIsoFile, writeIsoToFile } from '../../src/iso9660/node.js';
 import { allEntries, fingerprint, pattern, readDiskTree, readImageTree, requireTool, run, tempDir, writeDiskTree, type DiskTree } from './helpers.js';
 
@@ -201,6 +201,24 @@ describe('tool images in our reader', () => {
     expect(image.namespace).toBe('iso9660');
     expect(allEntries(image.root).map((e) => e.path).sort()).toEqual(['context.sh', 'meta_dat', 'nested', 'nested/deeper', 'nested/deeper/file.txt']);
     expect(new TextDecoder().decode(await image.readFileBytes('context.sh'))).toBe("ETH0_IP='10.0.0.2'\n");
+  });
+
+  it('keeps Rock Ridge names that are not UTF-8 distinct, escaped, and marked with their bytes', async () => {
+    const rawSrc = join(tmp.path, 'raw-names');
+    mkdirSync(rawSrc);
+    const raw = [Buffer.from('caf\xe9', 'latin1'), Buffer.from('caf\xe8', 'latin1'), Buffer.from('café'), Buffer.from([0x61, 0xed, 0xa0, 0x80])];
+    raw.forEach((name, i) => writeFileSync(Buffer.concat([Buffer.from(`${rawSrc}/`), name]), `${i}\n`));
+    const iso = join(tmp.path, 'raw-names.iso');
+    run('genisoimage', ['-quiet', '-R', '-V', 'RAW', '-o', iso, rawSrc]);
+    const image = await openIso(readFileSync(iso));
+    const byName = new Map(image.root.children.map((c) => [c.name, c]));
+    expect([...byName.keys()].sort()).toEqual(['a\udced\udca0\udc80', 'café', 'caf\udce8', 'caf\udce9']);
+    expect(byName.get('café')).not.toHaveProperty('nameBytes');
+    for (const [i, name] of raw.entries()) {
+      const e = image.root.children.find((c) => c.nameBytes !== undefined ? Buffer.from(c.nameBytes).equals(name) : Buffer.from(c.name).equals(name));
+      expect(e?.kind, name.toString('hex')).toBe('file');
+      expect(new TextDecoder().decode(await image.readFileBytes(e as IsoFileEntry))).toBe(`${i}\n`);
+    }
   });
 
   it('follows genisoimage Rock Ridge relocation (RR_MOVED, CL/RE) of a tree deeper than 8 levels', async () => {

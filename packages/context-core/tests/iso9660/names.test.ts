@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { utf8Escaped } from '../../src/iso9660/bytes.js';
 import { assignIsoIdentifiers, assignJolietNames, compareIsoIdentifiers, linuxIsoName, plainIsoName } from '../../src/iso9660/names.js';
 
 const file = (name: string) => ({ name, directory: false });
@@ -63,6 +64,34 @@ describe('plain ISO names as Linux shows them (map=normal)', () => {
   it('lower-cases, drops ;1 and .;1, turns other ; into .', () => {
     const ids = ['CONTEXT.SH;1', 'META_DAT.;1', 'OPENSTAC', 'A.B;2', 'README.TXT', 'X\u0000Y', 'Q.;1;1'];
     expect(ids.map(linuxIsoName)).toEqual(['context.sh', 'meta_dat', 'openstac', 'a.b.2', 'readme.txt', 'x', 'q..1']);
+  });
+});
+
+describe('Rock Ridge names that are not UTF-8 (utf8Escaped)', () => {
+  const esc = (...b: number[]) => utf8Escaped(Uint8Array.from(b));
+  it('decodes UTF-8 as it is and says so', () => {
+    expect(esc(0x63, 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80)).toEqual({ text: 'cé😀', valid: true });
+    expect(esc(0xef, 0xbb, 0xbf, 0x61).text).toBe('\ufeffa'); // a BOM is part of the name
+    expect(esc(0xef, 0xbb, 0xbf, 0xff).text).toBe('\ufeff\udcff');
+  });
+
+  it('escapes each stray byte as U+DC80-U+DCFF, keeping the well-formed sequences around it', () => {
+    expect(esc(0x61, 0xff, 0xc3, 0xa9)).toEqual({ text: 'a\udcffé', valid: false });
+    expect(esc(0xc0, 0xaf).text).toBe('\udcc0\udcaf'); // overlong
+    expect(esc(0xed, 0xa0, 0x80).text).toBe('\udced\udca0\udc80'); // a surrogate
+    expect(esc(0xe2, 0x82).text).toBe('\udce2\udc82'); // cut short
+    expect(esc(0xf4, 0x90, 0x80, 0x80).text).toBe('\udcf4\udc90\udc80\udc80'); // past U+10FFFF
+  });
+
+  it('gives distinct bytes distinct names', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ maxLength: 8 }), fc.constantFrom([], [0xef, 0xbb, 0xbf]), (a, b, bom) => {
+        a = Uint8Array.from([...bom, ...a]);
+        if (Buffer.from(a).equals(Buffer.from(b))) return;
+        expect(utf8Escaped(a).text).not.toBe(utf8Escaped(b).text);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
