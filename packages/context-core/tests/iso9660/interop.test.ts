@@ -2,7 +2,9 @@
  * Interop with the real tools. These tests fail, never skip, when a tool is
  * missing (see INSTALL_HINT). Checked here:
  *  - our images listed and extracted by isoinfo (-R, -J), xorriso and 7z;
- *  - images made by genisoimage and xorriso read by our reader.
+ *  - images made by genisoimage and xorriso read by our reader: Rock Ridge,
+ *    Joliet and plain names, relocation, zisofs, names that are not UTF-8.
+ * The stricter readers (bsdtar, pycdlib, iso-info) are in strict-readers.test.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -201,6 +203,17 @@ describe('tool images in our reader', () => {
     expect(image.namespace).toBe('iso9660');
     expect(allEntries(image.root).map((e) => e.path).sort()).toEqual(['context.sh', 'meta_dat', 'nested', 'nested/deeper', 'nested/deeper/file.txt']);
     expect(new TextDecoder().decode(await image.readFileBytes('context.sh'))).toBe("ETH0_IP='10.0.0.2'\n");
+  });
+
+  it('decompresses the files of a xorriso -zisofs image', async () => {
+    const zSrc = join(tmp.path, 'zisofs-src');
+    const tree: DiskTree = { 'big.txt': 'compressible line\n'.repeat(20_000), 'nested/random.bin': pattern(100_000, 5), 'zeros.bin': new Uint8Array(300_000) };
+    writeDiskTree(zSrc, tree);
+    const iso = join(tmp.path, 'zisofs.iso');
+    run('xorriso', ['-outdev', iso, '-zisofs', 'level=6', '-map', zSrc, '/', '-set_filter_r', '--zisofs', '/', '--', '-commit']);
+    const image = await openIso(readFileSync(iso));
+    expect(image.find('big.txt')).toHaveProperty('zisofs');
+    expect(await readImageTree(image)).toEqual(readDiskTree(zSrc));
   });
 
   it('keeps Rock Ridge names that are not UTF-8 distinct, escaped, and marked with their bytes', async () => {

@@ -4,12 +4,12 @@
  * these fail, never skip, when a tool is missing (scripts/test-deps.sh
  * installs them).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeIso, isoTreeFromPaths, planIso } from '../../src/iso9660/index.js';
+import { encodeIso, isoTreeFromPaths, openIso, planIso } from '../../src/iso9660/index.js';
 import { isoTreeFromDirectory, writeIsoToFile } from '../../src/iso9660/node.js';
-import { fingerprint, readDiskTree, requireTool, run, tempDir, writeDiskTree, type DiskTree } from './helpers.js';
+import { fingerprint, readDiskTree, readImageTree, requireTool, run, tempDir, writeDiskTree, type DiskTree } from './helpers.js';
 
 /** Debian's interpreter, where python3-pycdlib installs the module. */
 const PYTHON = '/usr/bin/python3';
@@ -89,6 +89,12 @@ describe('long Rock Ridge names continued in CE areas', () => {
       expect(readDiskTree(out)).toEqual(readDiskTree(src));
     });
   }
+
+  it('pycdlib sees the Joliet tree our reader sees (names cut to 64, collisions numbered)', async () => {
+    const ours = await readImageTree(await openIso(readFileSync(isos.joliet), { namespace: 'joliet' }));
+    expect(pycdlibTree(isos.joliet, 'joliet')).toEqual(ours);
+    expect(ours.size).toBe(readDiskTree(src).size);
+  });
 
   // 7z is left out: it reads only the NM bytes inside the record (115 here, 146 of genisoimage's),
   // never a CE area, so no tool's image shows it a name of 200 bytes.
