@@ -6,6 +6,7 @@
  */
 import { MiB } from './common.mjs';
 import { iso9660, loader } from './disks.mjs';
+import { fat } from './fat.mjs';
 import { cloudConfig, configDrive, nocloud } from './documents.mjs';
 import { cloudInitTxt, contextSh, encodings, multipart, pairs, publicKeys } from './text.mjs';
 
@@ -24,6 +25,7 @@ export const TARGETS = [
   { ...YAML, ...nocloud },
   { ...TEXT, ...configDrive },
   { ...DISK, ...iso9660 },
+  { ...DISK, ...fat },
   { ...DISK, ...loader },
   { ...YAML, ...cloudConfig },
 ];

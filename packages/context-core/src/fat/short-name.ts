@@ -121,12 +121,16 @@ export function assignShortNames(names: readonly string[]): ShortName[] {
   const used = new Set<string>();
   const bases = names.map(basisName);
   for (const b of bases) if (b.exact) used.add(rawShortName(b.base, b.ext));
+  // The next tail to try for each basis: many names of one basis stay linear.
+  const nextTail = new Map<string, number>();
   return bases.map((b) => {
     if (b.exact) return { raw: rawShortName(b.base, b.ext), lfn: !b.plain };
-    for (let n = 1; ; n++) {
+    const key = rawShortName(b.base, b.ext);
+    for (let n = nextTail.get(key) ?? 1; ; n++) {
       const raw = withTail(b, n);
       if (!used.has(raw)) {
         used.add(raw);
+        nextTail.set(key, n + 1);
         return { raw, lfn: true };
       }
     }
