@@ -12,7 +12,7 @@ import { BLOCK_SIZE, DR_FLAG, S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSO
 import { linuxIsoName } from './names.js';
 import { checkEntryName, decodeRockRidge, type RockRidgeInfo } from './rock-ridge.js';
 import type { ImageReader } from './source.js';
-import { checkZisofs, type ZisofsInfo } from './zisofs.js';
+import type { ZisofsInfo } from './zisofs.js';
 import { readSystemUse, type SuspBudget, type SuspEntry } from './susp.js';
 
 export type IsoNamespace = 'rock-ridge' | 'joliet' | 'iso9660';
@@ -248,10 +248,7 @@ export async function walkDirectory(ctx: WalkContext, dir: IsoDirectoryEntry, lb
       // The last section's record carries the file's attributes (SUSP 1.12 §5).
       const zf = rr?.zisofs;
       if (zf === undefined) dir.children.push({ ...file, ...base });
-      else {
-        checkZisofs(zf, path, data.where(o - rec.length));
-        dir.children.push({ ...file, ...base, size: zf.size, zisofs: { ...zf, storedSize: file.size } });
-      }
+      else dir.children.push({ ...file, ...base, size: zf.size, zisofs: { ...zf, storedSize: file.size } });
     }
   }
   if (pending !== undefined) {

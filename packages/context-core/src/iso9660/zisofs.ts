@@ -38,8 +38,8 @@ type Where = { offset: number; file?: string };
 /** Reads `length` bytes at `offset` of the file's stored (compressed) bytes. */
 export type StoredReader = (offset: number, length: number) => Promise<ByteReader>;
 
-/** Checks what can be checked before reading: the algorithm and block size. */
-export function checkZisofs(info: ZisofsInfo, path: string, where: Where): void {
+/** The algorithm and block size; checked when the file is read, so one odd file leaves the rest of the image readable. */
+function checkZisofs(info: ZisofsInfo, path: string, where: Where): void {
   if (info.algorithm !== ZISOFS.ALGORITHM) {
     throw corruptData('iso-bad-zisofs', `${path} is compressed with ${JSON.stringify(info.algorithm)}, not zisofs (pz)`, where);
   }
@@ -50,6 +50,7 @@ export function checkZisofs(info: ZisofsInfo, path: string, where: Where): void 
 
 /** Streams the decompressed contents of a zisofs file of `stored` bytes, one block at a time. */
 export async function* inflateZisofs(read: StoredReader, stored: number, info: ZisofsInfo, path: string, where: Where): AsyncGenerator<Uint8Array> {
+  checkZisofs(info, path, where);
   const bad = (why: string) => corruptData('iso-bad-zisofs', `${path}: ${why}`, where);
   const headerLength = info.headerWords * 4;
   if (stored < headerLength) throw bad(`${stored} bytes cannot hold the zisofs header`);
@@ -69,6 +70,8 @@ export async function* inflateZisofs(read: StoredReader, stored: number, info: Z
   for (let i = 0; i < blocks; i++) {
     const end = table.le32((i + 1) * 4);
     if (end < start || end > stored) throw bad(`zisofs block ${i} (${start}-${end}) is not inside the file's ${stored} bytes`);
+    // zlib grows incompressible data by a few bytes per 16 KiB: twice the block is never needed.
+    if (end - start > 2 * blockSize) throw bad(`zisofs block ${i} holds ${end - start} bytes, over twice the block size`);
     const length = Math.min(blockSize, info.size - i * blockSize);
     if (end === start) {
       yield new Uint8Array(length);

@@ -68,12 +68,14 @@ describe('zisofs-compressed files (xorriso -zisofs level=6 -set_filter_r --zisof
       (b) => b.fill(0x55, at + 0x2c + 10, at + 0x2c + 40),
       (b) => (b[at + 8] = 0x33),
       (b) => b.fill(0xff, at + 16, at + 20),
+      (b) => b.set([0x50, 0x5a], Buffer.from(b).indexOf(Buffer.from('ZF\x10\x01pz', 'latin1')) + 4), // an algorithm other than pz
     ];
     for (const edit of edits) {
       const bytes = iso();
       edit(bytes);
       const image = await openIso(bytes);
       expect((await contextError(() => image.readFileBytes('big.txt'))).code).toBe('iso-bad-zisofs');
+      expect(fingerprint(await image.readFileBytes('context.sh'))).toBe(ZISOFS_TREE.get('context.sh'));
     }
   });
 });
