@@ -3,7 +3,7 @@
  * FAT16 layout): the geometry we choose for a size, its encoding, and a
  * decoder that checks every field against the others and the image.
  */
-import { corruptData, overLimit } from '../errors.js';
+import { corruptData } from '../errors.js';
 import { FatBytes, putAscii, putLe16, putLe32 } from './bytes.js';
 import {
   BOOT_CODE,
@@ -21,6 +21,8 @@ import {
   OEM_NAME,
   SECTOR_BYTES,
   SIGNATURE,
+  WRITE_FAT12_MAX_CLUSTERS,
+  WRITE_FAT16_MIN_CLUSTERS,
   type FatType,
 } from './format.js';
 import { decodeOem } from './short-name.js';
@@ -60,11 +62,13 @@ function fatSectorsFor(type: FatType, clusters: number, sectorBytes: number): nu
  * The geometry of a volume of `totalSectors` 512-byte sectors: 2 FATs, one
  * reserved sector, a root of `rootEntries`, and clusters of 4 sectors
  * (2 KiB, mkfs.fat's choice up to 128 MiB) doubled until FAT16 can count
- * them. The type then follows from the cluster count alone (fatgen103):
- * FAT12 below 4085 clusters, FAT16 below 65525. A FAT is made just large
- * enough; where a FAT12-sized FAT would leave 4085 or more clusters but a
- * FAT16-sized one fewer, the FAT12 FAT grows until the count is FAT12's.
- * Undefined when the volume cannot hold its own metadata and one cluster.
+ * them. The type follows from the cluster count alone (fatgen103): FAT12
+ * below 4085 clusters, FAT16 below 65525; we write no count from 4084 to
+ * 4086 (format.ts says why). A FAT is made just large enough; where a
+ * FAT12-sized FAT would leave too many clusters for FAT12 and a
+ * FAT16-sized one too few for FAT16, the FAT12 FAT grows until the count
+ * is FAT12's. Undefined when the volume cannot hold its own metadata and
+ * one cluster.
  */
 export function planGeometry(totalSectors: number, rootEntries: number): FatGeometry | undefined {
   for (let spc = 4; spc <= 64; spc *= 2) {
@@ -80,14 +84,13 @@ export function planGeometry(totalSectors: number, rootEntries: number): FatGeom
     };
     const g12 = sized('fat12');
     if (g12.clusters < 1) return undefined;
-    if (g12.type === 'fat12') return g12;
+    if (g12.clusters <= WRITE_FAT12_MAX_CLUSTERS) return g12;
     const g16 = sized('fat16');
     if (g16.clusters > FAT16_MAX_CLUSTERS) continue;
-    if (g16.type === 'fat16') return g16;
-    // Only a larger FAT12 FAT is consistent: grow it until the count drops below 4085.
+    if (g16.clusters >= WRITE_FAT16_MIN_CLUSTERS) return g16;
     for (let f = g12.fatSectors; ; f++) {
       const g = derive({ ...base, fatSectors: f });
-      if (g.type === 'fat12') return g;
+      if (g.clusters <= WRITE_FAT12_MAX_CLUSTERS) return g;
     }
   }
   return undefined;
@@ -220,11 +223,4 @@ export function decodeBootSector(r: FatBytes, imageBytes: number): DecodedBootSe
     serial: extended ? r.le32(BS.VOLUME_ID) : undefined,
     label: extended ? labelAt(r.bytes, BS.VOLUME_LABEL) : undefined,
   };
-}
-
-/** The geometry of a volume of `sizeBytes` (a multiple of 512), or fat-no-space. */
-export function geometryFor(sizeBytes: number, rootEntries: number): FatGeometry {
-  const g = planGeometry(sizeBytes / SECTOR_BYTES, rootEntries);
-  if (g === undefined) throw overLimit('fat-no-space', `${sizeBytes} bytes cannot hold the FAT metadata`, { key: 'sizeBytes' });
-  return g;
 }

@@ -62,6 +62,13 @@ export const NO_NAME = 'NO NAME    ';
 export const FAT12_MAX_CLUSTERS = 4084;
 export const FAT16_MAX_CLUSTERS = 65524;
 export type FatType = 'fat12' | 'fat16';
+/**
+ * The counts we write keep clear of the boundary, as mkfs.fat does (its
+ * MIN_CLUST_16 is 4087): blkid calls 4084 clusters FAT16 (it tests
+ * `< 4084`), and old Windows mishandled 4085 and 4086.
+ */
+export const WRITE_FAT12_MAX_CLUSTERS = 4083;
+export const WRITE_FAT16_MIN_CLUSTERS = 4087;
 /** Data clusters are numbered from 2 (entries 0 and 1 are reserved). */
 export const FIRST_CLUSTER = 2;
 /** End-of-chain values written, and the smallest value read as end of chain. */

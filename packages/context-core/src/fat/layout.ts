@@ -6,7 +6,7 @@
  * subdirectory's contents after it), every chain contiguous.
  */
 import { overLimit } from '../errors.js';
-import { geometryFor, planGeometry, type FatGeometry } from './boot-sector.js';
+import { planGeometry, type FatGeometry } from './boot-sector.js';
 import { dosDateTime, type DosDateTime } from './dates.js';
 import { DIR, FAT_WRITE_LIMITS, FIRST_CLUSTER, SECTOR_BYTES } from './format.js';
 import { lfnEntryCount } from './long-name.js';
@@ -84,8 +84,8 @@ function chooseGeometry(root: PlannedDirectory, rootEntries: number, sizeBytes: 
     const need = clustersNeeded(root, g?.clusterBytes ?? 4 * SECTOR_BYTES, true);
     if (g !== undefined && g.clusters >= need) return g;
     if (sizeBytes !== undefined) {
-      if (g === undefined) geometryFor(size, rootEntries);
-      throw overLimit('fat-no-space', `the tree needs ${need} clusters of ${g!.clusterBytes} bytes; a ${size}-byte volume has ${g!.clusters}`, { key: 'sizeBytes' });
+      const has = g === undefined ? 'cannot hold the FAT metadata' : `has ${g.clusters} clusters of ${g.clusterBytes} bytes, the tree needs ${need}`;
+      throw overLimit('fat-no-space', `a ${size}-byte volume ${has}`, { key: 'sizeBytes' });
     }
     // Metadata (a FAT16 FAT as the upper bound) plus the data at this cluster size, then round to the step.
     const spc = (g?.clusterBytes ?? 4 * SECTOR_BYTES) / SECTOR_BYTES;

@@ -8,6 +8,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fatDirectory, fatFile, readFat, writeFat, type FatEntryInput } from '../../src/fat/index.js';
 import { readFatFile } from '../../src/fat/node.js';
@@ -144,4 +145,52 @@ describe('images made by mkfs.fat and mcopy', () => {
       expect(volumeTree(v)).toEqual(readDiskTree(src));
     });
   }
+});
+
+describe('the FAT12/FAT16 boundary', () => {
+  it('fsck.fat, blkid and mdir agree with our type on every size around 4085 clusters', () => {
+    const seen = new Set<string>();
+    for (let sectors = 16_320; sectors <= 16_440; sectors += 8) {
+      const file = join(tmp.path, `boundary-${sectors}.img`);
+      const image = writeFat([fatFile('a file.txt', 'x')], { volumeLabel: 'EDGE', sizeBytes: sectors * 512 });
+      writeFileSync(file, image);
+      const type = new TextDecoder().decode(image.subarray(54, 59));
+      seen.add(type);
+      const fsck = runStatus('fsck.fat', ['-n', file]);
+      expect(fsck.status, `${sectors} sectors: ${fsck.out}`).toBe(0);
+      expect(run('blkid', ['-p', '-o', 'export', file]).toString()).toContain(`VERSION=${type}`);
+      expect(run('mdir', ['-i', file, '-b', '-/', '::/'], { env: MTOOLS_ENV }).toString()).toBe('::/a file.txt\n');
+    }
+    expect([...seen].sort()).toEqual(['FAT12', 'FAT16']);
+  });
+});
+
+describe('random trees in the real tools', () => {
+  const nameArb = fc
+    .string({ unit: fc.constantFrom('a', 'B', 'c', '1', ' ', '.', '-', '_', '~', 'é', '+', '[', ';'), minLength: 1, maxLength: 30 })
+    .filter((s) => !/[. ]$/u.test(s));
+  const contentArb = fc.oneof(fc.constant(new Uint8Array(0)), fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 2000, max: 9000 }).map((n) => pattern(n, n)));
+  const treeArb: fc.Memo<FatEntryInput[]> = fc.memo((depth) =>
+    fc
+      .uniqueArray(fc.tuple(nameArb, depth > 1 ? fc.boolean() : fc.constant(false)), { selector: ([n]) => n.toUpperCase(), maxLength: 10 })
+      .chain((items) => fc.tuple(...items.map(([name, dir]) => (dir ? treeArb(depth - 1).map((c) => fatDirectory(name, c)) : contentArb.map((c) => fatFile(name, c))))))
+      .map((entries) => entries as FatEntryInput[]),
+  );
+
+  it('pass fsck.fat -n and come out of mcopy -s exact', () => {
+    let k = 0;
+    fc.assert(
+      fc.property(treeArb(3), (tree) => {
+        const file = join(tmp.path, `random-${++k}.img`);
+        writeFileSync(file, writeFat(tree, { volumeLabel: 'RANDOM' }));
+        const fsck = runStatus('fsck.fat', ['-n', file]);
+        expect(fsck.status, fsck.out).toBe(0);
+        const dir = join(tmp.path, `random-${k}`);
+        writeDiskTree(dir, {});
+        if (tree.length > 0) run('mcopy', ['-i', file, '-s', '-n', '::/', dir], { env: MTOOLS_ENV });
+        expect(readDiskTree(dir)).toEqual(inputTree(tree));
+      }),
+      { numRuns: 25 },
+    );
+  });
 });

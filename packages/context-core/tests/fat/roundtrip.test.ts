@@ -43,10 +43,11 @@ describe('writeFat', () => {
       expect(g.clusters <= 4084).toBe(type === 'fat12');
       expect(g.clusters).toBeLessThanOrEqual(65524);
     }
-    // Every size near the FAT12/FAT16 boundary gives a count consistent with its type.
+    // Every size near the FAT12/FAT16 boundary gives a count consistent with its type, and none of 4084-4086.
     for (let sectors = 16_300; sectors < 16_500; sectors += 2) {
       const g = planFat([], { volumeLabel: '', sizeBytes: sectors * 512 }).geometry;
       expect(g.clusters <= 4084 ? 'fat12' : 'fat16').toBe(g.type);
+      expect(g.clusters < 4084 || g.clusters > 4086).toBe(true);
       expect(g.fatSectors * 512 * 8).toBeGreaterThanOrEqual((g.clusters + 2) * (g.type === 'fat12' ? 12 : 16));
     }
   });
