@@ -147,6 +147,26 @@ describe('images made by mkfs.fat and mcopy', () => {
   }
 });
 
+describe('mkfs.fat options other than the defaults', () => {
+  const src = join(tmp.path, 'odd-src');
+  writeDiskTree(src, { 'meta.js': '{}\n', 'a long file name.txt': pattern(10_000, 9), 'sub dir/inner file.bin': pattern(5000, 10), 'sub dir/empty/': '' });
+
+  it.each([
+    ['4096-byte sectors', ['-S', '4096'], '16M'],
+    ['one FAT', ['-f', '1'], '16M'],
+    ['512-byte clusters and a root of 112 entries', ['-s', '1', '-r', '112'], '16M'],
+    ['FAT12 of 4 KiB clusters', ['-F', '12', '-s', '8'], '4M'],
+  ])('%s: our reader gives the exact tree', async (_what, args, size) => {
+    const img = join(tmp.path, `odd-${args.join('')}.img`);
+    run('truncate', ['-s', size, img]);
+    run('mkfs.fat', [...args, '-n', 'ODD', img]);
+    run('mcopy', ['-i', img, '-s', ...readdirSync(src).map((p) => join(src, p)), '::/'], { env: MTOOLS_ENV });
+    const v = await readFatFile(img);
+    expect(v.label).toBe('ODD');
+    expect(volumeTree(v)).toEqual(readDiskTree(src));
+  });
+});
+
 describe('the FAT12/FAT16 boundary', () => {
   it('fsck.fat, blkid and mdir agree with our type on every size around 4085 clusters', () => {
     const seen = new Set<string>();
