@@ -9,6 +9,7 @@ import {
   BOOT_CODE,
   BOOT_SIGNATURE_VALUE,
   BS,
+  BS32,
   DIR,
   DRIVE_NUMBER,
   FAT12_MAX_CLUSTERS,
@@ -175,9 +176,8 @@ export function fatVolumeLabel(firstSector: Uint8Array): string | undefined {
   if (!(firstSector instanceof Uint8Array) || !looksLikeFat(firstSector)) return undefined;
   const b = firstSector;
   const fat32 = (b[BS.ROOT_ENTRIES]! | b[BS.ROOT_ENTRIES + 1]!) === 0 && (b[BS.FAT_SIZE_16]! | b[BS.FAT_SIZE_16 + 1]!) === 0;
-  const sig = fat32 ? 66 : BS.BOOT_SIGNATURE;
-  if (b[sig] !== BOOT_SIGNATURE_VALUE && b[sig] !== 0x28) return undefined;
-  return b[sig] === BOOT_SIGNATURE_VALUE ? labelAt(b, fat32 ? 71 : BS.VOLUME_LABEL) : undefined;
+  if (b[fat32 ? BS32.BOOT_SIGNATURE : BS.BOOT_SIGNATURE] !== BOOT_SIGNATURE_VALUE) return undefined;
+  return labelAt(b, fat32 ? BS32.VOLUME_LABEL : BS.VOLUME_LABEL);
 }
 
 /** Linux fat_valid_media: 0xF0, or 0xF8 to 0xFF. */

@@ -36,8 +36,12 @@ export const BS = {
   FS_TYPE_LEN: 8,
   BOOT_CODE: 62,
   SIGNATURE: 510,
-  /** The bytes a label sniff needs: everything up to the end of BS_FilSysType. */
-  SNIFF_LENGTH: 62,
+} as const;
+
+/** FAT32's extended boot record, for the label sniff only (fatgen103 §3.3). */
+export const BS32 = {
+  BOOT_SIGNATURE: 66,
+  VOLUME_LABEL: 71,
 } as const;
 
 /** jmp short to the boot code at 0x3E, nop (fatgen103: EB xx 90 or E9 xx xx). */

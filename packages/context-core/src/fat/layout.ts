@@ -2,8 +2,8 @@
  * The pure layout step: short names and long-name slots of every
  * directory, the volume's size and geometry, and the clusters of every
  * directory and file, planned before the writer emits a byte. Clusters
- * are given in tree order (a directory, then its entries in order, each
- * subdirectory's contents after it), every chain contiguous.
+ * are given depth first in the tree's order (an entry, and right after a
+ * subdirectory its contents), every chain contiguous.
  */
 import { overLimit } from '../errors.js';
 import { planGeometry, type FatGeometry } from './boot-sector.js';
