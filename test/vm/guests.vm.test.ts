@@ -97,6 +97,9 @@ describe.sequential('fast guest: initramfs with busybox and node, the agent from
     const data = makeDataDisk(join(work, 'reboot.img'));
     const vm = new Vm();
     const state = (key: string) => {
+      // The page answers once run-http.sh ran; the scripts after it may still be running: wait for the agent's last log line.
+      const done = vm.ssh(key, 'i=0; while [ $i -lt 600 ] && ! grep -q " done: " /var/log/stratus-context/agent.log 2>/dev/null; do sleep 0.1; i=$((i+1)); done');
+      expect(done.status, done.stderr).toBe(0);
       const r = vm.ssh(key, 'wc -l < /var/lib/counts/once; wc -l < /var/lib/counts/boot; cat /root/.ssh/authorized_keys');
       expect(r.status, r.stderr).toBe(0);
       const [once, boot, ...keys] = r.stdout.trim().split('\n');

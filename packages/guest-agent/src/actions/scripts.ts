@@ -62,6 +62,12 @@ export function markerName(scriptId: string): string {
 }
 
 const root0 = { mode: 0o700, uid: 0, gid: 0 };
+/**
+ * Markers guard against the agent being killed, not against power loss (the
+ * page cache outlives the agent): they are written without fsync, which on a
+ * slow disk costs more than the scripts they record.
+ */
+const MARKER = { mode: 0o600, uid: 0, gid: 0 };
 
 /** The start time (in clock ticks after boot) and state of a process, from /proc/PID/stat. */
 function procStat(pid: number): { start: string; state: string } | undefined {
@@ -128,7 +134,7 @@ async function waitEarlier(marks: GuestDir, mark: string, e: { pid: number; star
     if (now.state !== 'running') return now;
     if (Date.now() > deadline) {
       killGroup(e.pid);
-      writeFileIn(marks, `${mark}.exit`, 'timeout\n', { mode: 0o600, uid: 0, gid: 0 });
+      writeFileIn(marks, `${mark}.exit`, 'timeout\n', MARKER, false);
       return { state: 'done', exit: 'timeout' };
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -191,7 +197,7 @@ export async function runScript(root: GuestRoot, dir: string, logDir: string, in
         const failed = (e: Error) => {
           // Not started at all (a missing shell, E2BIG): one failed script, recorded like any other.
           writeSync(out, `stratus-context-agent: cannot start ${guestPath}: ${e.message}\n`);
-          writeFileIn(marks, `${mark}.exit`, `${(e as NodeJS.ErrnoException).code ?? 'spawn-failed'}\n`, { mode: 0o600, uid: 0, gid: 0 });
+          writeFileIn(marks, `${mark}.exit`, `${(e as NodeJS.ErrnoException).code ?? 'spawn-failed'}\n`, MARKER, false);
           finish({ exitCode: null, signal: (e as NodeJS.ErrnoException).code ?? 'spawn-failed', timedOut: false });
         };
         let child;
@@ -209,13 +215,13 @@ export async function runScript(root: GuestRoot, dir: string, logDir: string, in
         child.on('error', failed);
         // 'exit', not 'close': a daemon started by the script keeps the log open.
         child.on('exit', (code, signal) => {
-          if (timedOut) writeFileIn(marks, `${mark}.exit`, 'timeout\n', { mode: 0o600, uid: 0, gid: 0 });
+          if (timedOut) writeFileIn(marks, `${mark}.exit`, 'timeout\n', MARKER, false);
           finish({ exitCode: timedOut ? null : code, signal: timedOut ? 'SIGKILL' : signal, timedOut });
         });
         const pid = child.pid;
         if (pid === undefined) return; // 'error' follows
         // Intent first, then the go-ahead: a kill in between leaves a wrapper that never starts the script.
-        writeFileIn(marks, `${mark}.pid`, `${pid} ${procStat(pid)?.start ?? '-'} ${Date.now()}\n`, { mode: 0o600, uid: 0, gid: 0 });
+        writeFileIn(marks, `${mark}.pid`, `${pid} ${procStat(pid)?.start ?? '-'} ${Date.now()}\n`, MARKER, false);
         child.stdin?.on('error', () => undefined);
         child.stdin?.end('go\n');
         timer = setTimeout(() => {
