@@ -97,13 +97,19 @@ function parseExit(text: string): Pick<ScriptRun, 'exitCode' | 'signal' | 'timed
 export type Earlier = { state: 'none' } | { state: 'done'; exit: string } | { state: 'running'; pid: number; startedMs: number } | { state: 'interrupted' };
 
 export function earlierRun(marks: GuestDir, mark: string): Earlier {
-  const exit = readFileIn(marks, `${mark}.exit`, 64);
-  if (exit !== undefined) return { state: 'done', exit: exit.toString('utf8') };
+  const exitOf = () => readFileIn(marks, `${mark}.exit`, 64)?.toString('utf8');
   const pidText = readFileIn(marks, `${mark}.pid`, 256)?.toString('utf8');
-  if (pidText === undefined) return { state: 'none' };
+  if (pidText === undefined) {
+    const exit = exitOf();
+    return exit !== undefined ? { state: 'done', exit } : { state: 'none' };
+  }
   const [pid, start, at] = pidText.trim().split(' ');
-  if (pidAlive(Number(pid), start)) return { state: 'running', pid: Number(pid), startedMs: Number(at) };
-  return { state: 'interrupted' };
+  // Liveness first, the exit status after: the wrapper writes its status before it exits, so a
+  // wrapper found gone has left its status already, if it ever will (the other order races).
+  const alive = pidAlive(Number(pid), start);
+  const exit = exitOf();
+  if (exit !== undefined) return { state: 'done', exit };
+  return alive ? { state: 'running', pid: Number(pid), startedMs: Number(at) } : { state: 'interrupted' };
 }
 
 /** Forgets an earlier run (per-boot scripts start afresh each boot). */
