@@ -10,6 +10,7 @@ import {
   emptyContext,
   invalidInput,
   isValidHostname,
+  isValidUserName,
   unrepresented,
   type Context,
   type FormatName,
@@ -129,7 +130,7 @@ Examples:
         ctx.instanceId = opts.instanceId;
       }
       const user = ctx.variables['USERNAME'];
-      if (user !== undefined && user !== '' && !/^[a-z_][a-z0-9_-]{0,30}\$?$/.test(user)) refuse(`--var USERNAME=${user}: not a user name the guest accepts (lower-case letters, digits, _ and -, at most 32)`);
+      if (user !== undefined && user !== '' && !isValidUserName(user)) refuse(`--var USERNAME=${user}: not a user name the guest accepts (lower-case letters, digits, _ and -, at most 32)`);
       ctx.files = opts.file.map(readExtraFile);
       for (const lost of unrepresented(ctx, opts.format)) warn(NAME, `the ${opts.format} format cannot carry ${lost}: dropped`);
       await writeOutput(opts.format, FORMATS[opts.format].encode(ctx, encodeOptions(opts)), opts);

@@ -3,6 +3,7 @@ export { ContextError, corruptData, invalidInput, isContextError, overLimit, typ
 export { emptyContext, hasUserData, type Context, type ContextFile, type UserDataPart } from './model.js';
 export { CLOUD_INIT_PART_SUBTYPES, isKnownPartType, normalizePartType, type PartTypeOptions } from './content-types.js';
 export { isValidHostname } from './hostname.js';
+export { isValidUserName } from './user-name.js';
 export { expandPath, splitPairs, type ExpandEnv, type Pair, type SplitPairsOptions } from './pairs.js';
 export { contextFromPairs, type BuiltContext, type PairInput } from './context-from-pairs.js';
 export {

@@ -159,7 +159,7 @@ export async function applyContext(root: GuestRoot, options: ApplyOptions = {}):
       if (phase !== 'scripts') state.runs += 1;
       item('state', () => saveState(root, state));
     }
-    if (phase !== 'config') await applyScripts(root, ctx.variables, plan, state, instance, instanceId, report, { item, log, dryRun, timeoutMs: options.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS });
+    if (phase !== 'config') await applyScripts(root, ctx.variables, plan, state, instance, instanceId, report, { item, fail, log, dryRun, timeoutMs: options.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS });
     report.ok = report.failures.length === 0 && report.scriptsOk;
     log(`done: ${report.scripts.filter((s) => s.status === 'ran').length} scripts ran${report.ok ? '' : `, ${report.failures.length + report.scripts.filter((s) => !s.ok).length} items failed`}`);
     return report;
@@ -218,6 +218,7 @@ function applyConfig(root: GuestRoot, plan: Plan, state: AgentState, report: App
 
 interface ScriptContext {
   item: Item;
+  fail: (item: string, error: string) => void;
   log: (message: string) => void;
   dryRun: boolean;
   timeoutMs: number;
@@ -286,9 +287,7 @@ async function runOne(
     }
     return await runScript(root, o.dir, o.logDir, o.index, script, { timeoutMs: o.c.timeoutMs, env: o.env, markers: o.markers, log: o.c.log });
   } catch (e) {
-    o.c.item(`script ${script.name}`, () => {
-      throw e;
-    });
+    o.c.fail(`script ${script.name}`, messageOf(e));
     return undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { ContextError, nodeChildProcess } from '@stratus-context/core';
+import { ContextError, isValidUserName, nodeChildProcess } from '@stratus-context/core';
 import type { GuestRoot } from './guest-root.js';
 import { ensureDir, readGuestFile, writeGuestFile } from './safe-fs.js';
 
@@ -10,15 +10,8 @@ export interface GuestUser {
   home: string;
 }
 
-/**
- * A user name the agent accepts from a context: what Debian's useradd
- * accepts by default (NAME_REGEX), so never a path, an option or a field
- * separator of /etc/passwd.
- */
-const USER_NAME = /^[a-z_][a-z0-9_-]{0,30}\$?$/;
-
 export function checkUserName(name: string): void {
-  if (!USER_NAME.test(name)) throw new ContextError('bad-user-name', 'corrupt-data', `USERNAME ${JSON.stringify(name.slice(0, 40))} is not a valid user name (lower-case letters, digits, _ and -, at most 32)`, { key: 'USERNAME' });
+  if (!isValidUserName(name)) throw new ContextError('bad-user-name', 'corrupt-data', `USERNAME ${JSON.stringify(name.slice(0, 40))} is not a valid user name (lower-case letters, digits, _ and -, at most 32)`, { key: 'USERNAME' });
 }
 
 function text(root: GuestRoot, guestPath: string): string | undefined {
